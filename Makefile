@@ -1,0 +1,104 @@
+# socktrace build. `make` builds .output/socktrace; `make test`, `make demo`;
+# V=1 shows the full commands. Everything built goes to .output/.
+OUTPUT := .output
+CLANG ?= clang
+CC ?= gcc
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+PREFIX ?= /usr/local
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+ifeq ($(wildcard $(VMLINUX)),)
+$(error no $(VMLINUX) for architecture '$(ARCH)': generate it with vmlinux/gen.sh on such a machine)
+endif
+
+# libbpf from Debian's libbpf-dev, linked statically: the binary needs only libelf and zlib.
+LIBBPF_A := $(firstword $(wildcard /usr/lib/*/libbpf.a /usr/lib/libbpf.a))
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wundef
+CFLAGS ?= -g -O2
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -I$(OUTPUT) -Ibpf -Iuser -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -MMD -MP
+LDLIBS := -l:libbpf.a -lelf -lz -lm
+
+# User-space modules that need no skeleton and no root: unit tests link these.
+CORE_SRCS := agg cli csv events format hist log ports services table
+CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
+APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(CORE_OBJS)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test test-unit test-integration demo install clean format
+
+all: $(OUTPUT)/socktrace
+
+# Missing build tools come from Debian's packages (scripts/install-deps is idempotent).
+$(OUTPUT)/deps-build.stamp: scripts/install-deps | $(OUTPUT)
+	$(call msg,DEPS,build)
+	$(Q)scripts/install-deps build
+	$(Q)touch $@
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUTPUT)/deps-build.stamp
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@ # drop DWARF, keep BTF
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# tracer.c is the one module that includes the skeleton.
+$(OUTPUT)/tracer.o: $(OUTPUT)/socktrace.skel.h
+
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT)/deps-build.stamp
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/socktrace: $(APP_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests: cmocka, no root, linked against the core modules only.
+$(OUTPUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/tests $(OUTPUT)/deps-test.stamp
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $< $(CORE_OBJS) -lcmocka -lm -o $@
+
+$(OUTPUT)/deps-test.stamp: scripts/install-deps | $(OUTPUT)
+	$(call msg,DEPS,test)
+	$(Q)scripts/install-deps test
+	$(Q)touch $@
+
+test-unit: $(UNIT_TESTS)
+	$(Q)tests/run-unit $(UNIT_TESTS)
+
+test-integration: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
+	$(Q)tests/integration/run $(OUTPUT)/socktrace
+
+# Everything, with each runner's summary and one total; non-zero on any failure.
+test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(OUTPUT)/deps-test.stamp
+	$(Q)tests/run-all $(OUTPUT)/socktrace $(UNIT_TESTS)
+
+demo: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
+	$(Q)scripts/demo $(OUTPUT)/socktrace
+
+install: $(OUTPUT)/socktrace
+	install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Maps and the small helpers every handler uses. */
+#ifndef MAPS_BPF_H
+#define MAPS_BPF_H
+
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include "socktrace.h"
+
+#define MAX_INFLIGHT 16384  /* concurrent handshakes tracked; oldest evicted past this */
+#define MAX_LISTENERS 4096  /* listening sockets whose owner is remembered */
+#define RINGBUF_BYTES (2 << 20)
+
+/* Who started an active open, and when (keyed by socket address). */
+struct connect_start {
+	__u64 ts_ns;
+	__u8 comm[TASK_COMM_LEN];
+	__u32 pid;
+};
+
+struct listener_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+/* The process that called listen() on a port: the owner of the passive sockets. */
+struct listener_owner {
+	__u64 sk;
+	__u8 comm[TASK_COMM_LEN];
+	__u32 pid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct connect_start);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_LISTENERS);
+	__type(key, struct listener_key);
+	__type(value, struct listener_owner);
+} listeners SEC(".maps");
+
+static __always_inline void stat_inc(__u32 slot)
+{
+	__u64 *val = bpf_map_lookup_elem(&stats, &slot);
+
+	if (val)
+		*val += 1; /* per-CPU slot: no other writer */
+}
+
+/* A zeroed event from the ring buffer, or NULL (counted) when it is full. */
+static __always_inline struct event *event_reserve(void)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(STAT_RB_FULL);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	return e;
+}
+
+#endif /* MAPS_BPF_H */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition shared by the BPF programs and user space.
+ * No includes: the BPF side gets the __uN types from vmlinux.h, user space
+ * from <linux/types.h>. No pointers; largest fields first so that the layout
+ * is the same on both sides without padding surprises.
+ */
+#ifndef SOCKTRACE_H
+#define SOCKTRACE_H
+
+#define TASK_COMM_LEN 16
+
+/* What happened to the socket. */
+enum event_kind {
+	EV_CONNECT_OK = 1,   /* active open reached ESTABLISHED */
+	EV_CONNECT_FAIL = 2, /* active open closed before ESTABLISHED; err says why */
+	EV_ACCEPT = 3,       /* passive open reached ESTABLISHED on a listening port */
+};
+
+enum event_dir {
+	DIR_IN = 0,  /* passive: accepted on a local listening port */
+	DIR_OUT = 1, /* active: connected out to a remote port */
+};
+
+/* Kernel-side counters, one slot each in the per-CPU "stats" array. */
+enum stat_slot {
+	STAT_RB_FULL = 0, /* events that could not be reserved in the ring buffer */
+	STAT_NO_START,    /* completions whose connect start was not seen (evicted or before start) */
+	STAT_MAX,
+};
+
+struct event {
+	__u64 ts_ns;  /* bpf_ktime_get_ns() when the event happened */
+	__u64 lat_ns; /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK; 0 = no sample */
+	union {
+		__u32 saddr_v4;
+		__u8 saddr_v6[16];
+	};
+	union {
+		__u32 daddr_v4;
+		__u8 daddr_v6[16];
+	};
+	__u8 comm[TASK_COMM_LEN]; /* owning process; empty when unknown */
+	__u32 pid;                /* owning process (tgid); 0 when unknown */
+	__u32 netns;              /* network namespace inode */
+	__u32 err;                /* EV_CONNECT_FAIL: sk_err (ECONNREFUSED, ETIMEDOUT, ...); 0 = aborted */
+	__u16 sport;              /* local port, host order */
+	__u16 dport;              /* remote port, host order */
+	__u16 family;             /* AF_INET or AF_INET6 */
+	__u8 kind;                /* enum event_kind */
+	__u8 dir;                 /* enum event_dir */
+	__u8 proto;               /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[7];
+};
+
+#endif /* SOCKTRACE_H */

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agg.h"
+
+/* Open addressing over row indices; the table is kept at most half full. */
+struct agg {
+	struct agg_row **rows;
+	size_t n, cap;
+	uint32_t *slots; /* row index + 1; 0 = empty */
+	size_t nslots;   /* power of two */
+};
+
+static uint32_t row_key(uint16_t port, uint8_t proto, uint8_t dir)
+{
+	return (uint32_t)port << 16 | (uint32_t)proto << 8 | dir;
+}
+
+static size_t key_slot(uint32_t key, size_t nslots)
+{
+	return (key * 2654435761u) & (nslots - 1); /* Knuth's multiplicative hash */
+}
+
+struct agg *agg__new(void)
+{
+	struct agg *agg = calloc(1, sizeof(*agg));
+
+	if (!agg)
+		return NULL;
+	agg->nslots = 64;
+	agg->slots = calloc(agg->nslots, sizeof(*agg->slots));
+	if (!agg->slots) {
+		free(agg);
+		return NULL;
+	}
+	return agg;
+}
+
+static void stats_free(struct agg_stats *st)
+{
+	free(st->lat);
+}
+
+void agg__free(struct agg *agg)
+{
+	if (!agg)
+		return;
+	for (size_t i = 0; i < agg->n; i++) {
+		stats_free(&agg->rows[i]->interval);
+		stats_free(&agg->rows[i]->run);
+		free(agg->rows[i]);
+	}
+	free(agg->rows);
+	free(agg->slots);
+	free(agg);
+}
+
+static int slots_grow(struct agg *agg)
+{
+	size_t nslots = agg->nslots * 2;
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < agg->n; i++) {
+		const struct agg_row *r = agg->rows[i];
+		size_t s = key_slot(row_key(r->port, r->proto, r->dir), nslots);
+
+		while (slots[s])
+			s = (s + 1) & (nslots - 1);
+		slots[s] = (uint32_t)i + 1;
+	}
+	free(agg->slots);
+	agg->slots = slots;
+	agg->nslots = nslots;
+	return 0;
+}
+
+static struct agg_row *row_new(struct agg *agg, uint16_t port, uint8_t proto, uint8_t dir)
+{
+	struct agg_row *row;
+
+	if (agg->n == agg->cap) {
+		size_t cap = agg->cap ? agg->cap * 2 : 16;
+		struct agg_row **rows = realloc(agg->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return NULL;
+		agg->rows = rows;
+		agg->cap = cap;
+	}
+	row = calloc(1, sizeof(*row));
+	if (!row)
+		return NULL;
+	row->port = port;
+	row->proto = proto;
+	row->dir = dir;
+	agg->rows[agg->n++] = row;
+	return row;
+}
+
+/* The row for (port, proto, dir), created on first use; NULL when out of memory. */
+static struct agg_row *row_get(struct agg *agg, uint16_t port, uint8_t proto, uint8_t dir)
+{
+	uint32_t key = row_key(port, proto, dir);
+	size_t s = key_slot(key, agg->nslots);
+	struct agg_row *row;
+
+	for (; agg->slots[s]; s = (s + 1) & (agg->nslots - 1)) {
+		row = agg->rows[agg->slots[s] - 1];
+		if (row_key(row->port, row->proto, row->dir) == key)
+			return row;
+	}
+	if ((agg->n + 1) * 2 > agg->nslots) {
+		if (slots_grow(agg))
+			return NULL;
+		return row_get(agg, port, proto, dir); /* slot positions moved */
+	}
+	row = row_new(agg, port, proto, dir);
+	if (row)
+		agg->slots[s] = (uint32_t)agg->n;
+	return row;
+}
+
+/* Count the event's process under its name; names past AGG_PROCS go to procs_more. */
+static void procs_add(struct agg_row *row, const struct event *ev)
+{
+	for (int i = 0; i < AGG_PROCS; i++) {
+		struct agg_proc *p = &row->procs[i];
+
+		if (p->count && strcmp(p->comm, (const char *)ev->comm))
+			continue;
+		if (!p->count)
+			memcpy(p->comm, ev->comm, sizeof(p->comm));
+		p->pid = ev->pid;
+		p->count++;
+		return;
+	}
+	row->procs_more++;
+}
+
+int agg__add(struct agg *agg, const struct event *ev)
+{
+	struct agg_row *row = row_get(agg, agg__service_port(ev), ev->proto, ev->dir);
+	struct agg_stats *st;
+
+	if (!row)
+		return -ENOMEM;
+	st = &row->interval;
+	if (ev->kind == EV_CONNECT_FAIL) {
+		st->failed++;
+		st->failed_by[fail_reason__from_errno(ev->err)]++;
+	} else {
+		st->opened++;
+		if (ev->lat_ns) {
+			if (!st->lat && !(st->lat = calloc(1, sizeof(*st->lat))))
+				return -ENOMEM;
+			hist__add(st->lat, ev->lat_ns);
+		}
+	}
+	if (ev->pid)
+		procs_add(row, ev);
+	return 0;
+}
+
+static uint64_t activity(const struct agg_stats *st)
+{
+	return st->opened + st->failed;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct agg_row *x = *(const struct agg_row *const *)a;
+	const struct agg_row *y = *(const struct agg_row *const *)b;
+	uint64_t xi = activity(&x->interval), yi = activity(&y->interval);
+	uint64_t xr = activity(&x->run) + xi, yr = activity(&y->run) + yi;
+
+	if (xi != yi)
+		return xi > yi ? -1 : 1;
+	if (xr != yr)
+		return xr > yr ? -1 : 1;
+	return (int)row_key(x->port, x->proto, x->dir) - (int)row_key(y->port, y->proto, y->dir);
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct agg_proc *x = a, *y = b;
+
+	return x->count == y->count ? 0 : x->count > y->count ? -1 : 1;
+}
+
+struct agg_row **agg__rows(struct agg *agg, size_t *n)
+{
+	/* Sorting moves rows: the hash slots must follow. */
+	if (agg->n)
+		qsort(agg->rows, agg->n, sizeof(*agg->rows), row_cmp);
+	memset(agg->slots, 0, agg->nslots * sizeof(*agg->slots));
+	for (size_t i = 0; i < agg->n; i++) {
+		struct agg_row *r = agg->rows[i];
+		size_t s = key_slot(row_key(r->port, r->proto, r->dir), agg->nslots);
+
+		while (agg->slots[s])
+			s = (s + 1) & (agg->nslots - 1);
+		agg->slots[s] = (uint32_t)i + 1;
+		qsort(r->procs, AGG_PROCS, sizeof(r->procs[0]), proc_cmp);
+	}
+	*n = agg->n;
+	return agg->rows;
+}
+
+static void stats_fold(struct agg_stats *run, struct agg_stats *iv)
+{
+	run->opened += iv->opened;
+	run->failed += iv->failed;
+	for (int i = 0; i < FAIL_MAX; i++)
+		run->failed_by[i] += iv->failed_by[i];
+	if (iv->lat && iv->lat->count) {
+		if (!run->lat) {
+			/* Hand the interval's histogram over instead of copying it. */
+			run->lat = iv->lat;
+			iv->lat = NULL;
+		} else {
+			hist__merge(run->lat, iv->lat);
+		}
+	}
+	iv->opened = iv->failed = 0;
+	memset(iv->failed_by, 0, sizeof(iv->failed_by));
+	if (iv->lat)
+		hist__reset(iv->lat);
+}
+
+void agg__next_interval(struct agg *agg)
+{
+	for (size_t i = 0; i < agg->n; i++)
+		stats_fold(&agg->rows[i]->run, &agg->rows[i]->interval);
+}

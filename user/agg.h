@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Per-(service port, proto, direction) aggregation. The service port is the
+ * local port for "in" and the remote port for "out", so a client's ephemeral
+ * port never becomes a row. Figures are kept for the current interval and for
+ * the whole run; agg__next_interval() folds the interval into the run.
+ */
+#ifndef AGG_H
+#define AGG_H
+
+#include <stdint.h>
+#include "events.h"
+#include "hist.h"
+
+#define AGG_PROCS 4 /* distinct process names remembered per row */
+
+struct agg_stats {
+	uint64_t opened;
+	uint64_t failed;
+	uint64_t failed_by[FAIL_MAX];
+	struct hist *lat; /* connection latency, ns; NULL until the first sample */
+};
+
+struct agg_proc {
+	char comm[TASK_COMM_LEN];
+	uint32_t pid;   /* the latest pid seen with this name */
+	uint64_t count;
+};
+
+struct agg_row {
+	uint16_t port;
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t dir;   /* DIR_IN, DIR_OUT */
+	struct agg_stats interval;
+	struct agg_stats run; /* completed intervals only */
+	struct agg_proc procs[AGG_PROCS]; /* most events first after agg__rows() */
+	uint64_t procs_more; /* events from processes beyond AGG_PROCS */
+};
+
+struct agg;
+
+/* NULL on allocation failure. */
+struct agg *agg__new(void);
+void agg__free(struct agg *agg);
+
+/* Count one event; 0, or -ENOMEM (the event is then not counted). */
+int agg__add(struct agg *agg, const struct event *ev);
+
+/*
+ * All rows seen this run, busiest first: by interval opened+failed, then run
+ * opened+failed, then port, proto, direction. Sets *n. The array belongs to
+ * agg and is valid until the next agg__add or agg__rows.
+ */
+struct agg_row **agg__rows(struct agg *agg, size_t *n);
+
+/* Fold the interval into the run figures and start a new interval. */
+void agg__next_interval(struct agg *agg);
+
+/* The service port of an event: local for "in", remote for "out". */
+static inline uint16_t agg__service_port(const struct event *ev)
+{
+	return ev->dir == DIR_IN ? ev->sport : ev->dport;
+}
+
+#endif /* AGG_H */

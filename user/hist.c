@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <math.h>
+#include <string.h>
+#include "hist.h"
+
+#define HIST_TOP_VALUE ((1ULL << HIST_TOP_BITS) - 1)
+
+unsigned int hist__bucket(uint64_t v)
+{
+	unsigned int e;
+
+	if (v < HIST_SUB)
+		return (unsigned int)v;
+	if (v > HIST_TOP_VALUE)
+		v = HIST_TOP_VALUE;
+	e = 63 - __builtin_clzll(v); /* v is in [2^e, 2^(e+1)), e >= HIST_SUB_BITS */
+	return (e - HIST_SUB_BITS + 1) * HIST_SUB +
+	       (unsigned int)((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
+}
+
+uint64_t hist__bucket_low(unsigned int i)
+{
+	unsigned int e = i / HIST_SUB + HIST_SUB_BITS - 1, sub = i % HIST_SUB;
+
+	if (i < HIST_SUB)
+		return i;
+	return (uint64_t)(HIST_SUB + sub) << (e - HIST_SUB_BITS);
+}
+
+/* Width of bucket i: 1 for the exact ones, 2^(e-5) above. */
+static uint64_t bucket_width(unsigned int i)
+{
+	if (i < 2 * HIST_SUB)
+		return 1;
+	return 1ULL << (i / HIST_SUB - 1);
+}
+
+void hist__reset(struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void hist__add(struct hist *h, uint64_t v)
+{
+	if (!h->count || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->buckets[hist__bucket(v)]++;
+}
+
+void hist__merge(struct hist *dst, const struct hist *src)
+{
+	if (!src->count)
+		return;
+	if (!dst->count || src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->count += src->count;
+	dst->sum += src->sum;
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++)
+		dst->buckets[i] += src->buckets[i];
+}
+
+uint64_t hist__percentile(const struct hist *h, double p)
+{
+	uint64_t rank, seen = 0, mid;
+	unsigned int i;
+
+	if (!h->count)
+		return 0;
+	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+	if (rank < 1)
+		rank = 1;
+	if (rank >= h->count)
+		return h->max;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		seen += h->buckets[i];
+		if (seen >= rank)
+			break;
+	}
+	mid = hist__bucket_low(i) + bucket_width(i) / 2;
+	if (mid < h->min)
+		return h->min;
+	return mid > h->max ? h->max : mid;
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * socktrace: per-port TCP connection counts and latencies from BPF.
+ * Lifecycle: parse options -> preflight -> open the CSV -> load and attach
+ * -> poll, reporting every interval -> final interval and summary -> cleanup.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "agg.h"
+#include "cli.h"
+#include "csv.h"
+#include "events.h"
+#include "log.h"
+#include "ports.h"
+#include "report.h"
+#include "services.h"
+#include "table.h"
+#include "tracer.h"
+
+#define SOCKTRACE_VERSION "0.1.0"
+#define POLL_MAX_MS 100 /* wake at least this often to notice signals */
+
+enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (exiting)
+		_exit(130); /* a second Ctrl-C: stop now */
+	exiting = 1;
+}
+
+struct run {
+	struct config cfg;
+	struct services *svc;
+	struct agg *agg;
+	struct table *table; /* NULL when the CSV goes to stdout */
+	struct csv *csv;
+	struct tracer *tracer;
+	char ports[128];
+	int agg_err;
+	uint64_t events, events_run; /* decoded: this interval, whole run */
+	uint64_t malformed;
+	uint64_t lost_seen;          /* kernel's lost counter at the last report */
+	double start, last;          /* CLOCK_MONOTONIC seconds */
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *run = ctx;
+	struct event ev;
+
+	if (event__decode(data, size, &ev)) {
+		run->malformed++;
+		return 0;
+	}
+	run->events++;
+	run->agg_err = agg__add(run->agg, &ev);
+	return run->agg_err; /* non-zero stops the poll */
+}
+
+static void report_fill(struct run *run, struct report *r, double elapsed)
+{
+	memset(r, 0, sizeof(*r));
+	r->rows = agg__rows(run->agg, &r->n);
+	r->svc = run->svc;
+	clock_gettime(CLOCK_REALTIME, &r->end);
+	r->elapsed_s = elapsed;
+	r->backend = tracer__backend(run->tracer);
+	r->ports = run->ports;
+}
+
+/* Hand one interval to the sinks and start the next. 0 or -errno. */
+static int report_interval(struct run *run, bool redraw)
+{
+	uint64_t lost = tracer__stat(run->tracer, STAT_RB_FULL);
+	double now = now_mono();
+	struct report r;
+	int err = 0;
+
+	report_fill(run, &r, now - run->last);
+	r.events = run->events;
+	r.lost = lost - run->lost_seen;
+	if (run->table && redraw)
+		err = table__interval(run->table, &r);
+	if (!err && run->csv)
+		err = csv__interval(run->csv, &r);
+	if (err)
+		log_err("failed to write %s: %s", err == -EIO ? "the table" : "the CSV file",
+			strerror(-err));
+	run->lost_seen = lost;
+	run->events_run += run->events;
+	run->events = 0;
+	run->last = now;
+	agg__next_interval(run->agg);
+	return err;
+}
+
+static int report_summary(struct run *run)
+{
+	struct report r;
+
+	report_fill(run, &r, now_mono() - run->start);
+	r.events = run->events_run;
+	r.lost = run->lost_seen;
+	if (run->malformed)
+		log_err("skipped %llu malformed events", (unsigned long long)run->malformed);
+	return table__summary(run->table ? stdout : stderr, &r) ? -EIO : 0;
+}
+
+/* Poll until a signal, --duration, or an error; report every interval. */
+static int poll_loop(struct run *run)
+{
+	double interval = run->cfg.interval_s;
+	double end = run->cfg.duration_s ? run->start + run->cfg.duration_s : INFINITY;
+	double next = run->start + interval, now;
+	int err;
+
+	while (!exiting && (now = now_mono()) < end) {
+		double wake = fmin(fmin(next, end) - now, POLL_MAX_MS / 1000.0);
+
+		err = tracer__poll(run->tracer, (int)ceil(fmax(wake, 0) * 1000));
+		if (run->agg_err) {
+			log_err("failed to count event: %s", strerror(-run->agg_err));
+			return run->agg_err;
+		}
+		if (err < 0 && err != -EINTR) {
+			log_err("failed to poll the ring buffer: %s", strerror(-err));
+			return err;
+		}
+		if (now_mono() >= next) {
+			err = report_interval(run, true);
+			if (err)
+				return err;
+			next += interval;
+			if (next <= now_mono()) /* fell behind: skip, don't burst */
+				next = now_mono() + interval;
+		}
+	}
+	return 0;
+}
+
+/* Everything after option parsing; returns the exit code. */
+static int run_tracer(struct run *run)
+{
+	struct tracer_opts topts = { .on_event = on_event, .ctx = run };
+	char err_line[256];
+	bool csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
+	int ret = EXIT_RUNTIME, err;
+
+	/* Preflight: privileges and BTF, before touching any file. */
+	if (tracer__preflight())
+		return EXIT_RUNTIME;
+	/* Open the CSV before attaching so a bad path costs nothing. */
+	if (run->cfg.csv_path && csv__open(&run->csv, run->cfg.csv_path, err_line,
+					   sizeof(err_line))) {
+		log_err("%s", err_line);
+		return EXIT_USAGE;
+	}
+	run->agg = agg__new();
+	run->table = csv_stdout ? NULL : table__new(stdout, isatty(STDOUT_FILENO));
+	if (!run->agg || (!csv_stdout && !run->table)) {
+		log_err("failed to allocate: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
+	/* Load and attach the probes. */
+	topts.ports = run->cfg.filter_ports ? &run->cfg.ports : NULL;
+	if (tracer__start(&run->tracer, &topts))
+		goto cleanup;
+	if (run->csv && (err = csv__begin(run->csv))) {
+		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
+		goto cleanup;
+	}
+	log_info("tracing TCP connections on ports %s (backend %s); Ctrl-C to stop",
+		 run->ports, tracer__backend(run->tracer));
+	run->start = run->last = now_mono();
+	/* Poll and report until told to stop. */
+	if (poll_loop(run))
+		goto cleanup;
+	/* Final interval and summary, always. */
+	tracer__drain(run->tracer);
+	if (report_interval(run, false) || report_summary(run))
+		goto cleanup;
+	ret = EXIT_OK;
+cleanup:
+	tracer__stop(run->tracer);
+	err = csv__close(run->csv, run->tracer != NULL);
+	if (err) {
+		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
+		ret = EXIT_RUNTIME;
+	}
+	table__free(run->table);
+	agg__free(run->agg);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct run run = {};
+	char err_line[256];
+	int ret;
+
+	/* Parse options: a bad value stops here, before anything is loaded. */
+	run.svc = services__load(SERVICES_PATH);
+	if (!run.svc) {
+		log_err("failed to load %s: %s", SERVICES_PATH, strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	if (cli__parse(argc, argv, run.svc, &run.cfg, err_line, sizeof(err_line))) {
+		log_err("%s", err_line);
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (run.cfg.action != CLI_RUN) {
+		if (run.cfg.action == CLI_HELP)
+			cli__usage(stdout);
+		else
+			printf("socktrace %s\n", SOCKTRACE_VERSION);
+		ret = EXIT_OK;
+		goto cleanup;
+	}
+	log_verbose = run.cfg.verbose;
+	if (run.cfg.filter_ports)
+		portset__format(&run.cfg.ports, run.ports, sizeof(run.ports));
+	else
+		snprintf(run.ports, sizeof(run.ports), "all");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = run_tracer(&run);
+cleanup:
+	services__free(run.svc);
+	return ret;
+}

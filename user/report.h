@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What every sink is handed at the end of an interval and at exit. */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "agg.h"
+
+struct services;
+
+struct report {
+	struct agg_row **rows; /* busiest first */
+	size_t n;
+	const struct services *svc;
+	struct timespec end;   /* wall clock at the end of the interval (or run) */
+	double elapsed_s;      /* length of the interval (or run) */
+	uint64_t events;       /* events decoded in the interval (or run) */
+	uint64_t lost;         /* events the kernel could not queue, same span */
+	const char *backend;   /* "tracepoint" */
+	const char *ports;     /* "443", "all" */
+};
+
+#endif /* REPORT_H */

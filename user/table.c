@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "format.h"
+#include "table.h"
+
+#define LINE_MAX_LEN 256
+
+struct table {
+	FILE *out;
+	bool tty;
+	bool header_done; /* plain mode prints its header once */
+};
+
+struct table *table__new(FILE *out, bool tty)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->out = out;
+	t->tty = tty;
+	return t;
+}
+
+void table__free(struct table *t)
+{
+	free(t);
+}
+
+static uint64_t pct(const struct agg_stats *st, double p)
+{
+	return st->lat ? hist__percentile(st->lat, p) : 0;
+}
+
+/* PORT SERVICE DIR OPENED FAILED P50 P99 MAX TOTAL PROCESS, for one row's interval. */
+static void interval_cells(char *buf, size_t len, const struct report *r,
+			   const struct agg_row *row)
+{
+	const struct agg_stats *st = &row->interval;
+	char port[16], p50[16], p99[16], max[16], proc[40];
+
+	format_port(port, sizeof(port), row);
+	format_latency(p50, sizeof(p50), pct(st, 50));
+	format_latency(p99, sizeof(p99), pct(st, 99));
+	format_latency(max, sizeof(max), st->lat ? st->lat->max : 0);
+	format_process(proc, sizeof(proc), row);
+	snprintf(buf, len, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %8llu %s", port,
+		 format_service(r->svc, row), format_dir(row->dir),
+		 (unsigned long long)st->opened, (unsigned long long)st->failed, p50, p99, max,
+		 (unsigned long long)(row->run.opened + st->opened), proc);
+}
+
+static const char interval_header[] =
+	"PORT      SERVICE    DIR  OPENED FAILED     P50     P99     MAX    TOTAL PROCESS";
+
+static int terminal_width(FILE *out)
+{
+	struct winsize ws;
+
+	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+static int table_tty(struct table *t, const struct report *r)
+{
+	int width = terminal_width(t->out);
+	char line[LINE_MAX_LEN], when[40];
+
+	format_iso8601(when, sizeof(when), &r->end);
+	/* Home the cursor and clear the screen, then draw. */
+	fprintf(t->out, "\033[H\033[2J");
+	fprintf(t->out, "socktrace  ports %s  backend %s  %s  events %llu  lost %llu\n\n",
+		r->ports, r->backend, when, (unsigned long long)r->events,
+		(unsigned long long)r->lost);
+	fprintf(t->out, "%.*s\n", width, interval_header);
+	for (size_t i = 0; i < r->n; i++) {
+		interval_cells(line, sizeof(line), r, r->rows[i]);
+		fprintf(t->out, "%.*s\n", width, line);
+	}
+	if (!r->n)
+		fprintf(t->out, "(no connections yet)\n");
+	fflush(t->out);
+	return ferror(t->out) ? -EIO : 0;
+}
+
+static int table_plain(struct table *t, const struct report *r)
+{
+	char line[LINE_MAX_LEN], when[40];
+
+	if (!t->header_done) {
+		fprintf(t->out, "%-24s %s\n", "TIME", interval_header);
+		t->header_done = true;
+	}
+	format_iso8601(when, sizeof(when), &r->end);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct agg_row *row = r->rows[i];
+
+		if (!row->interval.opened && !row->interval.failed)
+			continue;
+		interval_cells(line, sizeof(line), r, row);
+		fprintf(t->out, "%-24s %s\n", when, line);
+	}
+	if (r->lost)
+		fprintf(t->out, "%-24s lost %llu events\n", when, (unsigned long long)r->lost);
+	fflush(t->out);
+	return ferror(t->out) ? -EIO : 0;
+}
+
+int table__interval(struct table *t, const struct report *r)
+{
+	return t->tty ? table_tty(t, r) : table_plain(t, r);
+}
+
+/* "refused 3, timeout 1" for a row's failed connects. */
+static void failure_reasons(char *buf, size_t len, const struct agg_stats *st)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < FAIL_MAX && used < len; i++) {
+		int n;
+
+		if (!st->failed_by[i])
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "",
+			     fail_reason__name(i), (unsigned long long)st->failed_by[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+}
+
+int table__summary(FILE *out, const struct report *r)
+{
+	char port[16], p50[16], p90[16], p99[16], max[16], proc[40], why[160];
+
+	fprintf(out, "\nsocktrace summary: %.1fs, ports %s, backend %s, %llu events, %llu lost\n",
+		r->elapsed_s, r->ports, r->backend, (unsigned long long)r->events,
+		(unsigned long long)r->lost);
+	fprintf(out, "PORT      SERVICE    DIR  OPENED FAILED     P50     P90     P99     MAX PROCESS\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct agg_row *row = r->rows[i];
+		const struct agg_stats *st = &row->run;
+
+		format_port(port, sizeof(port), row);
+		format_latency(p50, sizeof(p50), pct(st, 50));
+		format_latency(p90, sizeof(p90), pct(st, 90));
+		format_latency(p99, sizeof(p99), pct(st, 99));
+		format_latency(max, sizeof(max), st->lat ? st->lat->max : 0);
+		format_process(proc, sizeof(proc), row);
+		fprintf(out, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %7s %s\n", port,
+			format_service(r->svc, row), format_dir(row->dir),
+			(unsigned long long)st->opened, (unsigned long long)st->failed, p50, p90,
+			p99, max, proc);
+	}
+	if (!r->n)
+		fprintf(out, "(no connections)\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct agg_row *row = r->rows[i];
+
+		if (!row->run.failed)
+			continue;
+		format_port(port, sizeof(port), row);
+		failure_reasons(why, sizeof(why), &row->run);
+		fprintf(out, "failed %s %s: %s\n", port, format_dir(row->dir), why);
+	}
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The BPF side seen from user space: load, attach, poll events, read counters. */
+#ifndef TRACER_H
+#define TRACER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "socktrace.h"
+
+struct portset;
+struct tracer;
+
+/* Called for each ring-buffer record; the record is not yet decoded. */
+typedef int (*tracer_event_fn)(void *ctx, void *data, size_t size);
+
+struct tracer_opts {
+	const struct portset *ports; /* NULL: every port */
+	tracer_event_fn on_event;
+	void *ctx;
+};
+
+/*
+ * Open, configure, load and attach. 0, or a negative errno after one line
+ * saying what failed and what the user can do about it.
+ */
+int tracer__start(struct tracer **out, const struct tracer_opts *opts);
+
+/* Deliver queued events, waiting up to timeout_ms. Count, or -errno (-EINTR on a signal). */
+int tracer__poll(struct tracer *t, int timeout_ms);
+
+/* Deliver everything queued without waiting. */
+int tracer__drain(struct tracer *t);
+
+/* A kernel-side counter summed over CPUs. */
+uint64_t tracer__stat(struct tracer *t, enum stat_slot slot);
+
+/* The backend the hooks attached with: "tracepoint". */
+const char *tracer__backend(const struct tracer *t);
+
+/* Detach and free everything; accepts NULL. */
+void tracer__stop(struct tracer *t);
+
+/* Preflight: 0, or -EPERM / -ENOENT after one line saying what is missing. */
+int tracer__preflight(void);
+
+#endif /* TRACER_H */
