@@ -87,7 +87,7 @@ static void report_fill(struct run *run, struct report *r, double elapsed)
 }
 
 /* Hand one interval to the sinks and start the next. 0 or -errno. */
-static int report_interval(struct run *run, bool redraw)
+static int report_interval(struct run *run)
 {
 	uint64_t lost = tracer__stat(run->tracer, STAT_RB_FULL);
 	double now = now_mono();
@@ -97,7 +97,7 @@ static int report_interval(struct run *run, bool redraw)
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
-	if (run->table && redraw)
+	if (run->table)
 		err = table__interval(run->table, &r);
 	if (!err && run->csv)
 		err = csv__interval(run->csv, &r);
@@ -145,7 +145,7 @@ static int poll_loop(struct run *run)
 			return err;
 		}
 		if (now_mono() >= next) {
-			err = report_interval(run, true);
+			err = report_interval(run);
 			if (err)
 				return err;
 			next += interval;
@@ -195,7 +195,7 @@ static int run_tracer(struct run *run)
 		goto cleanup;
 	/* Final interval and summary, always. */
 	tracer__drain(run->tracer);
-	if (report_interval(run, false) || report_summary(run))
+	if (report_interval(run) || report_summary(run))
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:

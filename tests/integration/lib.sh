@@ -1,0 +1,208 @@
+# shellcheck shell=bash
+# Helpers for the integration tests: real servers and clients on loopback,
+# the real socktrace binary, and waits on conditions instead of blind sleeps.
+
+# Scratch space for one test; removed by cleanup_test.
+new_tmp() {
+	TMP=$(mktemp -d /tmp/socktrace-test.XXXXXX)
+	PIDS=()
+}
+
+cleanup_test() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+	TMP=
+}
+
+# wait_until SECONDS CMD...: run CMD until it succeeds, at most SECONDS.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# A free TCP port on 127.0.0.1 outside the ephemeral range (bound and released).
+free_port() {
+	python3 - <<'PY'
+import random, socket
+lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+while True:
+    p = random.randrange(20000, 30000)
+    if lo <= p <= hi:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+PY
+}
+
+is_listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
+
+# start_nginx PORT: nginx (master + 1 worker) answering "ok" on 127.0.0.1:PORT.
+start_nginx() {
+	local port=$1 dir=$TMP/nginx-$1
+	mkdir -p "$dir"
+	cat >"$dir/nginx.conf" <<-CONF
+	daemon off;
+	worker_processes 1;
+	pid $dir/nginx.pid;
+	error_log $dir/error.log;
+	events { worker_connections 256; }
+	http {
+		access_log off;
+		client_body_temp_path $dir/body;
+		server {
+			listen 127.0.0.1:$port;
+			location / { return 200 "ok\n"; }
+		}
+	}
+	CONF
+	nginx -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" &
+	PIDS+=($!)
+	NGINX_PID=$!
+	wait_until 10 is_listening "$port" || { echo "nginx did not listen on $port" >&2; return 1; }
+}
+
+# start_socat PORT: a plain TCP listener that accepts and closes.
+start_socat() {
+	socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" SYSTEM:true &
+	PIDS+=($!)
+	wait_until 10 is_listening "$1" || { echo "socat did not listen on $1" >&2; return 1; }
+}
+
+# http_get PORT N: N sequential curl runs, one new connection each; all must succeed.
+http_get() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		curl -sS --noproxy '*' --max-time 5 -o /dev/null "http://127.0.0.1:$1/" || return 1
+	done
+}
+
+# refused PORT N: N connects to a closed port; each must be refused (curl exit 7).
+refused() {
+	local i rc
+	for ((i = 0; i < $2; i++)); do
+		curl -s --noproxy '*' --max-time 5 -o /dev/null "http://127.0.0.1:$1/"
+		rc=$?
+		[ "$rc" -eq 7 ] || { echo "connect to closed port $1: curl exit $rc, not 7" >&2; return 1; }
+	done
+}
+
+# tcp_touch PORT N: N plain connects with socat (no HTTP).
+tcp_touch() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		socat -u /dev/null "TCP:127.0.0.1:$1" || return 1
+	done
+}
+
+# start_socktrace ARGS...: run socktrace in the background, wait until attached.
+start_socktrace() {
+	"$SOCKTRACE" "$@" >"$TMP/st.out" 2>"$TMP/st.err" &
+	ST_PID=$!
+	PIDS+=("$ST_PID")
+	if ! wait_until 20 grep -q "tracing TCP connections" "$TMP/st.err"; then
+		echo "socktrace did not attach:" >&2
+		cat "$TMP/st.err" >&2
+		return 1
+	fi
+}
+
+# stop_socktrace: SIGINT, wait for the exit; returns socktrace's exit status.
+stop_socktrace() {
+	kill -INT "$ST_PID"
+	wait "$ST_PID"
+}
+
+# csv_sum FILE PORT DIRECTION COLUMN: sum of COLUMN over the rows of PORT/tcp/DIRECTION.
+csv_sum() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, port, direction, col = sys.argv[1:5]
+with open(path, newline="") as f:
+    rows = [r for r in csv.DictReader(f) if r["port"] == port and r["proto"] == "tcp"
+            and r["direction"] == direction]
+print(sum(int(r[col]) for r in rows))
+PY
+}
+
+# csv_ports FILE: the distinct ports that have rows, one per line.
+csv_ports() {
+	python3 -c 'import csv,sys; print("\n".join(sorted({r["port"] for r in csv.DictReader(open(sys.argv[1], newline=""))})))' "$1"
+}
+
+# csv_min FILE PORT DIRECTION COLUMN: the smallest non-empty value of COLUMN ("none" if all empty).
+csv_min() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, port, direction, col = sys.argv[1:5]
+vals = [float(r[col]) for r in csv.DictReader(open(path, newline=""))
+        if r["port"] == port and r["direction"] == direction and r[col] != ""]
+print(min(vals) if vals else "none")
+PY
+}
+
+# summary_row FILE PORT DIRECTION: the summary table's line for PORT/tcp DIRECTION.
+summary_row() {
+	sed -n '/^socktrace summary:/,$p' "$1" | awk -v p="$2/tcp" -v d="$3" '$1 == p && $3 == d'
+}
+
+# summary_col FILE PORT DIRECTION N: field N of that line (4 = OPENED, 5 = FAILED, 10 = PROCESS).
+summary_col() {
+	summary_row "$1" "$2" "$3" | awk -v n="$4" '{ print $n }'
+}
+
+# check DESCRIPTION EXPECTED ACTUAL: record a failed expectation.
+check() {
+	if [ "$2" != "$3" ]; then
+		echo "    $1: expected '$2', got '$3'" >&2
+		FAILED_CHECKS=$((FAILED_CHECKS + 1))
+	fi
+}
+
+# check_true DESCRIPTION CMD...: record a failed condition.
+check_true() {
+	local what=$1
+	shift
+	if ! "$@"; then
+		echo "    $what" >&2
+		FAILED_CHECKS=$((FAILED_CHECKS + 1))
+	fi
+}
+
+# free_ports N: N distinct free ports, space-separated.
+free_ports() {
+	local ports=() p
+	while [ "${#ports[@]}" -lt "$1" ]; do
+		p=$(free_port)
+		[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+	done
+	echo "${ports[@]}"
+}
+
+# summary_events FILE: the event count on the summary's first line.
+summary_events() {
+	sed -n 's/^socktrace summary:.* \([0-9]*\) events, .*/\1/p' "$1"
+}
+
+# table_sum FILE PORT DIRECTION: OPENED summed over the plain interval lines.
+table_sum() {
+	sed '/^socktrace summary:/,$d' "$1" |
+		awk -v p="$2/tcp" -v d="$3" '$2 == p && $4 == d { s += $5 } END { print s + 0 }'
+}
+
+# Our program's name as bpftool shows it (the kernel keeps 15 characters).
+PROG_NAME=tp_inet_sock_se
+no_socktrace_progs() { ! bpftool prog show 2>/dev/null | grep -q "name $PROG_NAME"; }

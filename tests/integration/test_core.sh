@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# Core: per-port TCP counts on loopback, with and without a port filter.
+
+N=5 # connections to the listening port P
+M=3 # connects to the closed port Q
+K=4 # noise connections to port R
+
+# The workload every test here generates: N HTTP GETs to P, M refused on Q, K touches on R.
+core_workload() {
+	start_nginx "$P" && start_socat "$R" && http_get "$P" $N && refused "$Q" $M &&
+		tcp_touch "$R" $K
+}
+
+test_port_filter_counts_exactly() {
+	read -r P Q R < <(free_ports 3)
+	start_socktrace --port "$P,$Q" --csv "$TMP/out.csv" -i 0.5 || return 1
+	core_workload || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "in opened on P" $N "$(csv_sum "$TMP/out.csv" "$P" in opened)"
+	check "out opened on P" $N "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+	check "out failed on P" 0 "$(csv_sum "$TMP/out.csv" "$P" out failed)"
+	check "out failed on Q" $M "$(csv_sum "$TMP/out.csv" "$Q" out failed)"
+	check "out refused on Q" $M "$(csv_sum "$TMP/out.csv" "$Q" out failed_refused)"
+	check "out opened on Q" 0 "$(csv_sum "$TMP/out.csv" "$Q" out opened)"
+	check "ports with rows (none for R)" "$(printf '%s\n' "$P" "$Q" | sort)" \
+		"$(csv_ports "$TMP/out.csv")"
+	check_true "in latency on P not above 0" \
+		awk "BEGIN { exit !($(csv_min "$TMP/out.csv" "$P" in lat_p50_us) > 0) }"
+	check_true "out latency on P not above 0" \
+		awk "BEGIN { exit !($(csv_min "$TMP/out.csv" "$P" out lat_p50_us) > 0) }"
+	# Filtering happens in the kernel: user space received only P's and Q's events.
+	check "events delivered" $((2 * N + M)) "$(summary_events "$TMP/st.out")"
+	# Owners: the listener's process for "in" (not the client current in softirq).
+	check "in owner" "nginx[$NGINX_PID]" "$(summary_col "$TMP/st.out" "$P" in 10)"
+	check "out owner is curl" curl "$(summary_col "$TMP/st.out" "$P" out 10 | cut -d'[' -f1)"
+}
+
+test_all_ports_counts_exactly() {
+	local lo hi port
+	read -r P Q R < <(free_ports 3)
+	start_socktrace --csv "$TMP/out.csv" || return 1
+	core_workload || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "in opened on P" $N "$(csv_sum "$TMP/out.csv" "$P" in opened)"
+	check "out opened on P" $N "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+	check "out failed on Q" $M "$(csv_sum "$TMP/out.csv" "$Q" out failed)"
+	check "in opened on R" $K "$(csv_sum "$TMP/out.csv" "$R" in opened)"
+	check "out opened on R" $K "$(csv_sum "$TMP/out.csv" "$R" out opened)"
+	# Client ports are ephemeral: none of them may become a row.
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	for port in $(csv_ports "$TMP/out.csv"); do
+		check_true "ephemeral port $port has a row" test "$port" -lt "$lo" -o "$port" -gt "$hi"
+	done
+}
+
+# The issue's acceptance test: a real web server on 127.0.0.1:443 and K curl connections.
+test_https_443_table_and_csv() {
+	local conns=7
+	if is_listening 443; then
+		echo "    port 443 is already in use on this machine" >&2
+		return 1
+	fi
+	start_socktrace --port 443 --csv "$TMP/out.csv" || return 1
+	start_nginx 443 && http_get 443 $conns || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "csv in" $conns "$(csv_sum "$TMP/out.csv" 443 in opened)"
+	check "csv out" $conns "$(csv_sum "$TMP/out.csv" 443 out opened)"
+	check "csv ports" 443 "$(csv_ports "$TMP/out.csv")"
+	check "csv service" https "$(python3 -c 'import csv,sys; print({r["service"] for r in csv.DictReader(open(sys.argv[1], newline=""))}.pop())' "$TMP/out.csv")"
+	check "table lines in" $conns "$(table_sum "$TMP/st.out" 443 in)"
+	check "table lines out" $conns "$(table_sum "$TMP/st.out" 443 out)"
+	check "summary in" $conns "$(summary_col "$TMP/st.out" 443 in 4)"
+	check "summary out" $conns "$(summary_col "$TMP/st.out" 443 out 4)"
+	check "summary service" https "$(summary_col "$TMP/st.out" 443 in 2)"
+	check "summary rows" 2 "$(sed -n '/^socktrace summary:/,$p' "$TMP/st.out" | grep -c '/tcp ')"
+	check_true "escape codes in non-terminal output" not_grep_escape "$TMP/st.out"
+}
+
+not_grep_escape() { ! grep -q $'\033' "$1"; }
+
+test_duration_ends_run_and_unloads() {
+	read -r P < <(free_ports 1)
+	timeout 20 "$SOCKTRACE" -p "$P" -d 0.5 --csv "$TMP/out.csv" >"$TMP/st.out" 2>"$TMP/st.err"
+	check "exit status" 0 $?
+	check_true "no summary after --duration" grep -q '^socktrace summary:' "$TMP/st.out"
+	check "csv header" "timestamp,port,service,proto,direction,opened,failed,lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us" \
+		"$(head -1 "$TMP/out.csv" | cut -d, -f1-11)"
+	# The kernel frees a program shortly after its last reference (deferred work).
+	check_true "a socktrace BPF program is still loaded 5s after exit" \
+		wait_until 5 no_socktrace_progs
+}
