@@ -92,3 +92,28 @@ test_duration_ends_run_and_unloads() {
 	check_true "a socktrace BPF program is still loaded 5s after exit" \
 		wait_until 5 no_socktrace_progs
 }
+
+# Failures by reason: a listener whose accept queue is full drops SYNs, so the
+# kernel times the connects out (TCP_SYNCNT=1: ~3 s); non-blocking connects
+# closed early are aborted by the application.
+test_failure_reasons() {
+	local peer timeouts=3 aborts=2
+	peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
+	read -r P < <(free_ports 1)
+	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	"$peer" stuck-listener "$P" &
+	PIDS+=($!)
+	wait_until 10 is_listening "$P" || return 1
+	"$peer" connect "$P" || return 1 # fills the accept queue
+	"$peer" timeout "$P" $timeouts || return 1
+	"$peer" abort "$P" $aborts || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "out opened" 1 "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+	check "in opened" 1 "$(csv_sum "$TMP/out.csv" "$P" in opened)"
+	check "out failed" $((timeouts + aborts)) "$(csv_sum "$TMP/out.csv" "$P" out failed)"
+	check "out failed_timeout" $timeouts "$(csv_sum "$TMP/out.csv" "$P" out failed_timeout)"
+	check "out failed_aborted" $aborts "$(csv_sum "$TMP/out.csv" "$P" out failed_aborted)"
+	check "summary reasons" "failed $P/tcp out: timeout $timeouts, aborted $aborts" \
+		"$(grep "^failed $P/tcp out:" "$TMP/st.out")"
+}
