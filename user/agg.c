@@ -152,12 +152,11 @@ int agg__add(struct agg *agg, const struct event *ev)
 		st->failed++;
 		st->failed_by[fail_reason__from_errno(ev->err)]++;
 	} else {
+		if (ev->lat_ns && !st->lat && !(st->lat = calloc(1, sizeof(*st->lat))))
+			return -ENOMEM;
 		st->opened++;
-		if (ev->lat_ns) {
-			if (!st->lat && !(st->lat = calloc(1, sizeof(*st->lat))))
-				return -ENOMEM;
+		if (ev->lat_ns)
 			hist__add(st->lat, ev->lat_ns);
-		}
 	}
 	if (ev->pid)
 		procs_add(row, ev);
@@ -175,12 +174,13 @@ static int row_cmp(const void *a, const void *b)
 	const struct agg_row *y = *(const struct agg_row *const *)b;
 	uint64_t xi = activity(&x->interval), yi = activity(&y->interval);
 	uint64_t xr = activity(&x->run) + xi, yr = activity(&y->run) + yi;
+	uint32_t kx = row_key(x->port, x->proto, x->dir), ky = row_key(y->port, y->proto, y->dir);
 
 	if (xi != yi)
 		return xi > yi ? -1 : 1;
 	if (xr != yr)
 		return xr > yr ? -1 : 1;
-	return (int)row_key(x->port, x->proto, x->dir) - (int)row_key(y->port, y->proto, y->dir);
+	return kx < ky ? -1 : kx > ky; /* unsigned: ports >= 32768 must not overflow */
 }
 
 static int proc_cmp(const void *a, const void *b)

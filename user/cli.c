@@ -122,7 +122,7 @@ int cli__parse(int argc, char **argv, const struct services *svc, struct config 
 	int opt, ret;
 
 	config_defaults(cfg);
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also resets its internal state */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:i:d:vhV", long_opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {

@@ -27,8 +27,13 @@ static int open_no_follow(const char *path, bool *created)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	*created = fd >= 0;
+	/* O_NONBLOCK: opening a FIFO with no reader fails (ENXIO) instead of hanging. */
 	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0 && !*created && fcntl(fd, F_SETFL, 0)) {
+		close(fd);
+		return -errno;
+	}
 	return fd < 0 ? -errno : fd;
 }
 

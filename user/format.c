@@ -13,13 +13,14 @@ void format_latency(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "-");
 	else if (ns < 1000)
 		snprintf(buf, len, "%uns", (unsigned int)ns);
-	else if (ns < 10000)
+	/* Each bound is where the rounded text would need the next unit. */
+	else if (ns < 9950)
 		snprintf(buf, len, "%.1fus", v / 1e3);
-	else if (ns < 1000000)
+	else if (ns < 999500)
 		snprintf(buf, len, "%.0fus", v / 1e3);
-	else if (ns < 10000000)
+	else if (ns < 9995000)
 		snprintf(buf, len, "%.2fms", v / 1e6);
-	else if (ns < 1000000000)
+	else if (ns < 999950000)
 		snprintf(buf, len, "%.1fms", v / 1e6);
 	else
 		snprintf(buf, len, "%.2fs", v / 1e9);

@@ -72,7 +72,8 @@ uint64_t hist__percentile(const struct hist *h, double p)
 
 	if (!h->count)
 		return 0;
-	rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+	/* ceil(p% of count) in integers: p in thousandths of a percent (99.9 -> 99900). */
+	rank = (uint64_t)(((unsigned __int128)llround(p * 1000) * h->count + 99999) / 100000);
 	if (rank < 1)
 		rank = 1;
 	if (rank >= h->count)

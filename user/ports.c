@@ -49,8 +49,7 @@ static int parse_port(const char *s, const struct services *svc, int *port, char
 	}
 	*port = services__port(svc, s, "tcp");
 	if (*port <= 0) {
-		snprintf(err, errlen, "unknown service '%s' (not a port number, not in %s)", s,
-			 SERVICES_PATH);
+		snprintf(err, errlen, "unknown service '%s' (neither a port number nor a known service name)", s);
 		return -EINVAL;
 	}
 	return 0;
@@ -70,6 +69,10 @@ static int parse_item(struct portset *set, char *item, const struct services *sv
 		ret = parse_port(item, svc, &lo, err, errlen);
 		hi = lo;
 	} else {
+		if (dash == item || !dash[1]) {
+			snprintf(err, errlen, "invalid port range '%s': needs a port on both sides", item);
+			return -EINVAL;
+		}
 		*dash = '\0';
 		ret = parse_port(item, svc, &lo, err, errlen);
 		if (!ret)

@@ -59,7 +59,7 @@ static int services_parse_line(struct services *svc, char *line)
 		return 0;
 	*slash = '\0';
 	port = strtol(portproto, &end, 10);
-	if (*end || port < 0 || port > 65535 || strlen(slash + 1) > 3)
+	if (end == portproto || *end || port < 0 || port > 65535 || strlen(slash + 1) > 3)
 		return 0;
 	err = services_push(svc, name, (int)port, slash + 1, 0);
 	while (!err && (alias = strtok_r(NULL, " \t", &save)))

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* agg: rows per (service port, proto, direction), intervals, ordering, processes. */
+#include "testutil.h"
+#include <errno.h>
+#include "testevents.h"
+
+static int agg_setup(void **state)
+{
+	*state = agg__new();
+	return *state ? 0 : -1;
+}
+
+static int agg_teardown(void **state)
+{
+	agg__free(*state);
+	return 0;
+}
+
+/* The row for (port, tcp, dir), or NULL; re-sorts the rows like any caller would. */
+static struct agg_row *find_row(struct agg *agg, uint16_t port, uint8_t dir)
+{
+	size_t n;
+	struct agg_row **rows = agg__rows(agg, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i]->port == port && rows[i]->proto == IPPROTO_TCP && rows[i]->dir == dir)
+			return rows[i];
+	}
+	return NULL;
+}
+
+static uint64_t interval_activity(const struct agg_row *row)
+{
+	return row->interval.opened + row->interval.failed;
+}
+
+static size_t row_count(struct agg *agg)
+{
+	size_t n;
+
+	agg__rows(agg, &n);
+	return n;
+}
+
+static void test_accept_is_local_port_in(void **state)
+{
+	struct agg *agg = *state;
+	struct agg_row *row;
+
+	add_n(agg, ev_accept(443, 1000), 1);
+	assert_int_equal(row_count(agg), 1);
+	row = find_row(agg, 443, DIR_IN);
+	assert_non_null(row);
+	assert_int_equal(row->interval.opened, 1);
+	assert_int_equal(row->interval.failed, 0);
+	assert_null(find_row(agg, TEST_EPHEMERAL, DIR_IN));
+	assert_null(find_row(agg, TEST_EPHEMERAL, DIR_OUT));
+}
+
+static void test_connect_is_remote_port_out(void **state)
+{
+	struct agg *agg = *state;
+	struct event udp = ev_connect(443, 0);
+	struct agg_row *row;
+
+	add_n(agg, ev_connect(443, 1000), 2);
+	add_n(agg, ev_accept(443, 1000), 1);
+	udp.proto = IPPROTO_UDP;
+	add_n(agg, udp, 1);
+	assert_int_equal(row_count(agg), 3); /* 443 tcp out, 443 tcp in, 443 udp out */
+	row = find_row(agg, 443, DIR_OUT);
+	assert_non_null(row);
+	assert_int_equal(row->interval.opened, 2);
+	assert_int_equal(find_row(agg, 443, DIR_IN)->interval.opened, 1);
+}
+
+static void test_ephemeral_ports_never_rows(void **state)
+{
+	struct agg *agg = *state;
+	size_t n;
+	struct agg_row **rows;
+
+	for (int i = 0; i < 200; i++) {
+		struct event in = ev_accept(443, 0), out = ev_connect(5432, 0);
+
+		in.dport = (uint16_t)(32768 + i);
+		out.sport = (uint16_t)(40000 + i);
+		add_n(agg, in, 1);
+		add_n(agg, out, 1);
+	}
+	rows = agg__rows(agg, &n);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(rows[i]->port == 443 || rows[i]->port == 5432);
+		assert_int_equal(rows[i]->interval.opened, 200);
+	}
+}
+
+static void test_connect_fail_reasons(void **state)
+{
+	static const struct {
+		uint32_t err;
+		enum fail_reason reason;
+		int times;
+	} cases[] = {
+		{ ECONNREFUSED, FAIL_REFUSED, 3 },
+		{ ETIMEDOUT, FAIL_TIMEOUT, 2 },
+		{ 0, FAIL_ABORTED, 1 },
+	};
+	struct agg *agg = *state;
+	struct agg_row *row;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		add_n(agg, ev_fail(443, cases[i].err), cases[i].times);
+	row = find_row(agg, 443, DIR_OUT);
+	assert_non_null(row);
+	assert_int_equal(row->interval.failed, 6);
+	assert_int_equal(row->interval.opened, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_int_equal(row->interval.failed_by[cases[i].reason], cases[i].times);
+	assert_int_equal(row->interval.failed_by[FAIL_RESET], 0);
+	assert_int_equal(row->interval.failed_by[FAIL_UNREACH], 0);
+	assert_int_equal(row->interval.failed_by[FAIL_OTHER], 0);
+	assert_true(!row->interval.lat || !row->interval.lat->count);
+}
+
+static void test_zero_latency_is_no_sample(void **state)
+{
+	struct agg *agg = *state;
+	struct agg_row *row;
+
+	add_n(agg, ev_connect(443, 0), 2);
+	row = find_row(agg, 443, DIR_OUT);
+	assert_int_equal(row->interval.opened, 2);
+	assert_true(!row->interval.lat || !row->interval.lat->count);
+	add_n(agg, ev_connect(443, 5000), 1);
+	add_n(agg, ev_connect(443, 0), 1);
+	row = find_row(agg, 443, DIR_OUT);
+	assert_int_equal(row->interval.opened, 4);
+	assert_non_null(row->interval.lat);
+	assert_int_equal(row->interval.lat->count, 1);
+	assert_int_equal(row->interval.lat->min, 5000);
+}
+
+static void assert_interval_empty(const struct agg_row *row)
+{
+	assert_int_equal(row->interval.opened, 0);
+	assert_int_equal(row->interval.failed, 0);
+	for (int i = 0; i < FAIL_MAX; i++)
+		assert_int_equal(row->interval.failed_by[i], 0);
+	assert_true(!row->interval.lat || !row->interval.lat->count);
+}
+
+static void test_next_interval_folds_into_run(void **state)
+{
+	struct agg *agg = *state;
+	struct agg_row *row;
+
+	add_n(agg, ev_connect(443, 1000), 3);
+	add_n(agg, ev_fail(443, ECONNREFUSED), 1);
+	agg__next_interval(agg);
+	row = find_row(agg, 443, DIR_OUT);
+	assert_interval_empty(row);
+	assert_int_equal(row->run.opened, 3);
+	assert_int_equal(row->run.failed, 1);
+	assert_int_equal(row->run.failed_by[FAIL_REFUSED], 1);
+	assert_int_equal(row->run.lat->count, 3);
+
+	add_n(agg, ev_connect(443, 9000), 2);
+	add_n(agg, ev_connect(443, 0), 1);
+	add_n(agg, ev_fail(443, ETIMEDOUT), 2);
+	row = find_row(agg, 443, DIR_OUT);
+	assert_int_equal(row->interval.opened, 3);
+	assert_int_equal(row->interval.lat->count, 2);
+	assert_int_equal(row->run.opened, 3); /* completed intervals only */
+	agg__next_interval(agg);
+	agg__next_interval(agg); /* an idle interval changes nothing */
+	row = find_row(agg, 443, DIR_OUT);
+	assert_interval_empty(row);
+	assert_int_equal(row->run.opened, 6);
+	assert_int_equal(row->run.failed, 3);
+	assert_int_equal(row->run.failed_by[FAIL_REFUSED], 1);
+	assert_int_equal(row->run.failed_by[FAIL_TIMEOUT], 2);
+	assert_int_equal(row->run.lat->count, 5);
+	assert_int_equal(row->run.lat->min, 1000);
+	assert_int_equal(row->run.lat->max, 9000);
+}
+
+/* Busiest interval first; ties by run activity, then by port. */
+static void test_row_order(void **state)
+{
+	static const struct {
+		uint16_t port;
+		int run, interval;
+	} feed[] = {
+		{ 22, 0, 1 },  { 3000, 0, 1 }, { 9000, 1, 0 }, { 6000, 2, 1 },
+		{ 80, 0, 3 },  { 7000, 4, 1 }, { 443, 0, 5 },
+	};
+	static const uint16_t want[] = { 443, 80, 7000, 6000, 22, 3000, 9000 };
+	struct agg *agg = *state;
+	struct agg_row **rows;
+	size_t n;
+	int failures = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(feed); i++)
+		add_n(agg, ev_accept(feed[i].port, 0), feed[i].run);
+	agg__next_interval(agg);
+	for (size_t i = 0; i < ARRAY_SIZE(feed); i++)
+		add_n(agg, ev_accept(feed[i].port, 0), feed[i].interval);
+	rows = agg__rows(agg, &n);
+	assert_int_equal(n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < n; i++)
+		test_expect(&failures, rows[i]->port == want[i], "row %zu is port %u, want %u", i,
+			    rows[i]->port, want[i]);
+	test_expect_none(failures);
+}
+
+/* With equal activity, lower ports first, on both sides of 32768. */
+static void test_tie_order_by_port(void **state)
+{
+	static const uint16_t ports[] = { 65535, 1, 40000, 32767, 32768, 443 };
+	static const uint16_t want[] = { 1, 443, 32767, 32768, 40000, 65535 };
+	struct agg *agg = *state;
+	struct agg_row **rows;
+	size_t n;
+	int failures = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++)
+		add_n(agg, ev_accept(ports[i], 0), 1);
+	rows = agg__rows(agg, &n);
+	assert_int_equal(n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < n; i++)
+		test_expect(&failures, rows[i]->port == want[i], "row %zu is port %u, want %u", i,
+			    rows[i]->port, want[i]);
+	test_expect_none(failures);
+}
+
+/* 5000 rows grow the hash table many times; each must stay findable after a re-sort. */
+static void test_many_rows(void **state)
+{
+	enum { PORTS = 2500 }; /* each in and out: 5000 rows */
+	struct agg *agg = *state;
+	static int seen[PORTS + 1][2];
+	struct agg_row **rows;
+	size_t n;
+	int failures = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (int round = 0; round < 2; round++) {
+		/* Round 2 adds to rows that agg__rows() has moved around. */
+		for (int p = 1; p <= PORTS; p++) {
+			add_n(agg, ev_accept((uint16_t)p, 0), 1 + p % 3);
+			add_n(agg, ev_connect((uint16_t)p, 0), 1 + p % 5);
+		}
+		rows = agg__rows(agg, &n);
+		assert_int_equal(n, 2 * PORTS);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_row *r = rows[i];
+		uint64_t want = 2 * (r->dir == DIR_IN ? 1 + r->port % 3 : 1 + r->port % 5);
+
+		test_expect(&failures, r->port >= 1 && r->port <= PORTS && !seen[r->port][r->dir]++,
+			    "unexpected or duplicate row %u/%u", r->port, r->dir);
+		test_expect(&failures, r->interval.opened == want,
+			    "port %u dir %u: opened %llu, want %llu", r->port, r->dir,
+			    (unsigned long long)r->interval.opened, (unsigned long long)want);
+		test_expect(&failures, !i || interval_activity(r) <= interval_activity(rows[i - 1]),
+			    "row %zu out of order", i);
+	}
+	test_expect_none(failures);
+}
+
+static void test_processes(void **state)
+{
+	static const struct {
+		const char *comm;
+		uint32_t pid;
+		int times;
+	} feed[] = {
+		{ "nginx", 100, 3 },  { "haproxy", 200, 2 }, { "nginx", 101, 2 },
+		{ "envoy", 300, 3 },  { "caddy", 400, 1 },   { "extra1", 500, 2 },
+		{ "extra2", 600, 1 }, { "nginx", 102, 1 },   { "", 0, 4 }, /* unknown process */
+	};
+	static const struct {
+		const char *comm;
+		uint32_t pid;
+		uint64_t count;
+	} want[AGG_PROCS] = {
+		{ "nginx", 102, 6 },
+		{ "envoy", 300, 3 },
+		{ "haproxy", 200, 2 },
+		{ "caddy", 400, 1 },
+	};
+	struct agg *agg = *state;
+	struct agg_row *row;
+
+	for (size_t i = 0; i < ARRAY_SIZE(feed); i++)
+		add_n(agg, with_proc(ev_accept(443, 0), feed[i].comm, feed[i].pid), feed[i].times);
+	row = find_row(agg, 443, DIR_IN);
+	assert_int_equal(row->interval.opened, 19);
+	for (int i = 0; i < AGG_PROCS; i++) {
+		assert_string_equal(row->procs[i].comm, want[i].comm);
+		assert_int_equal(row->procs[i].pid, want[i].pid);
+		assert_int_equal(row->procs[i].count, want[i].count);
+	}
+	assert_int_equal(row->procs_more, 3); /* extra1 x2, extra2 x1 */
+}
+
+static void test_empty_and_free_null(void **state)
+{
+	assert_int_equal(row_count(*state), 0);
+	agg__next_interval(*state);
+	agg__free(NULL);
+}
+
+int main(void)
+{
+#define AGG_TEST(f) cmocka_unit_test_setup_teardown(f, agg_setup, agg_teardown)
+	const struct CMUnitTest tests[] = {
+		AGG_TEST(test_accept_is_local_port_in),
+		AGG_TEST(test_connect_is_remote_port_out),
+		AGG_TEST(test_ephemeral_ports_never_rows),
+		AGG_TEST(test_connect_fail_reasons),
+		AGG_TEST(test_zero_latency_is_no_sample),
+		AGG_TEST(test_next_interval_folds_into_run),
+		AGG_TEST(test_row_order),
+		AGG_TEST(test_tie_order_by_port),
+		AGG_TEST(test_many_rows),
+		AGG_TEST(test_processes),
+		AGG_TEST(test_empty_and_free_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

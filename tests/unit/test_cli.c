@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* cli__parse: defaults, each option, and one clear line for every bad command line. */
+#include "testutil.h"
+#include <errno.h>
+#include <getopt.h>
+#include "cli.h"
+
+#define MAX_ARGS 8
+
+/* A writable argv: getopt may permute it, so string literals will not do. */
+struct args {
+	int argc;
+	char *argv[MAX_ARGS + 2];
+	char buf[MAX_ARGS + 1][64];
+};
+
+struct fixture {
+	char dir[TEST_DIR_MAX];
+	struct services *svc;
+};
+
+static int group_setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	test_mkdtemp(fx->dir);
+	fx->svc = test_services_load(fx->dir, test_services_text);
+	*state = fx;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	services__free(fx->svc);
+	test_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/*
+ * glibc's getopt remembers where it stopped inside an argument ("-xv" after
+ * the x) unless optind is set to 0; cli__parse() sets it to 1. Every parse
+ * below starts from a clean getopt, so that each test checks option handling
+ * alone; test_repeated_parse_starts_clean() checks cli__parse() on its own.
+ */
+static void getopt_fresh(void)
+{
+	char prog[] = "reset", *argv[] = { prog, NULL };
+
+	optind = 0;
+	opterr = 0;
+	getopt(1, argv, "");
+}
+
+/* "socktrace" followed by words (NULL-terminated) into a. */
+static void args_set(struct args *a, const char *const *words)
+{
+	a->argc = 0;
+	snprintf(a->buf[0], sizeof(a->buf[0]), "socktrace");
+	a->argv[a->argc++] = a->buf[0];
+	for (; *words; words++) {
+		assert_true(a->argc <= MAX_ARGS);
+		snprintf(a->buf[a->argc], sizeof(a->buf[0]), "%s", *words);
+		a->argv[a->argc] = a->buf[a->argc];
+		a->argc++;
+	}
+	a->argv[a->argc] = NULL;
+}
+
+static int parse_raw(void **state, struct args *a, struct config *cfg, char *err, size_t len)
+{
+	return cli__parse(a->argc, a->argv, ((struct fixture *)*state)->svc, cfg, err, len);
+}
+
+static int parse_args(void **state, struct args *a, struct config *cfg, char *err, size_t len)
+{
+	getopt_fresh();
+	return parse_raw(state, a, cfg, err, len);
+}
+
+/* Parse "socktrace words..." into a and cfg (which points into a); it must succeed. */
+static void parse_ok(void **state, struct args *a, const char *const *words, struct config *cfg)
+{
+	char err[256] = "";
+
+	args_set(a, words);
+	if (parse_args(state, a, cfg, err, sizeof(err)))
+		fail_msg("'%s ...' did not parse: %s", words[0] ? words[0] : "", err);
+}
+
+#define WORDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void assert_defaults(const struct config *cfg)
+{
+	assert_int_equal(cfg->action, CLI_RUN);
+	assert_true(cfg->interval_s == 1.0);
+	assert_true(cfg->duration_s == 0.0);
+	assert_null(cfg->csv_path);
+	assert_false(cfg->filter_ports);
+	assert_int_equal(portset__count(&cfg->ports), 0);
+	assert_false(cfg->verbose);
+}
+
+static void test_defaults(void **state)
+{
+	struct config cfg;
+	struct args a;
+
+	memset(&cfg, 0xa5, sizeof(cfg)); /* whatever was there before */
+	parse_ok(state, &a, WORDS(NULL), &cfg);
+	assert_defaults(&cfg);
+}
+
+static void test_ports_repeat_and_union(void **state)
+{
+	struct config cfg;
+	struct args a;
+
+	parse_ok(state, &a,
+		 WORDS("-p", "80", "--port", "443,8000-8001", "-p", "https", "--port=22"), &cfg);
+	assert_true(cfg.filter_ports);
+	assert_int_equal(portset__count(&cfg.ports), 5);
+	assert_true(portset__has(&cfg.ports, 22));
+	assert_true(portset__has(&cfg.ports, 80));
+	assert_true(portset__has(&cfg.ports, 443));
+	assert_true(portset__has(&cfg.ports, 8001));
+	assert_int_equal(cfg.action, CLI_RUN);
+}
+
+static void test_values(void **state)
+{
+	struct config cfg;
+	struct args a;
+
+	parse_ok(state, &a, WORDS("-i", "0.5", "-d", "10", "--csv", "out.csv", "-v"), &cfg);
+	assert_true(cfg.interval_s == 0.5);
+	assert_true(cfg.duration_s == 10.0);
+	assert_string_equal(cfg.csv_path, "out.csv");
+	assert_true(cfg.verbose);
+	assert_false(cfg.filter_ports);
+
+	parse_ok(state, &a, WORDS("--interval=2", "--duration", "0.25", "--csv=-", "--verbose"),
+		 &cfg);
+	assert_true(cfg.interval_s == 2.0);
+	assert_true(cfg.duration_s == 0.25);
+	assert_string_equal(cfg.csv_path, "-");
+	assert_true(cfg.verbose);
+}
+
+static void test_actions(void **state)
+{
+	static const struct {
+		const char *word;
+		enum cli_action action;
+	} cases[] = {
+		{ "-h", CLI_HELP },
+		{ "--help", CLI_HELP },
+		{ "-V", CLI_VERSION },
+		{ "--version", CLI_VERSION },
+	};
+	struct config cfg;
+	struct args a;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		parse_ok(state, &a, WORDS(cases[i].word), &cfg);
+		assert_int_equal(cfg.action, cases[i].action);
+	}
+}
+
+/* Each parse starts from the defaults, not from what the last one set. */
+static void test_parse_twice(void **state)
+{
+	struct config cfg;
+	struct args a;
+
+	parse_ok(state, &a, WORDS("-p", "80", "-v", "-i", "5", "--csv", "x.csv", "-h"), &cfg);
+	parse_ok(state, &a, WORDS(NULL), &cfg);
+	assert_defaults(&cfg);
+}
+
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *words[5]; /* NULL-terminated */
+		const char *names[2]; /* what the message must contain */
+	} cases[] = {
+		{ { "-i", "0" }, { "interval", "'0'" } },
+		{ { "-i", "-1" }, { "interval", "-1" } },
+		{ { "-i", "abc" }, { "interval", "abc" } },
+		{ { "-i", "" }, { "interval", "''" } },
+		{ { "-i", "1e9" }, { "interval", "1e9" } },
+		{ { "-i", "nan" }, { "interval", "nan" } },
+		{ { "-i", "inf" }, { "interval", "inf" } },
+		{ { "-d", "0" }, { "duration", "'0'" } },
+		{ { "-d", "-3" }, { "duration", "-3" } },
+		{ { "-p", "70000" }, { "70000" } },
+		{ { "-p", "abc" }, { "abc" } },
+		{ { "-p", "" }, { "empty" } },
+		{ { "--csv", "" }, { "csv" } },
+		{ { "--bogus" }, { "--bogus" } },
+		{ { "-x" }, { "-x" } },
+		{ { "-v", "-p" }, { "-p" } },
+		{ { "-v", "--interval" }, { "--interval" } },
+		{ { "extra" }, { "extra" } },
+		{ { "-v", "extra", "-i", "2" }, { "extra" } },
+	};
+	int failures = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *const *w = cases[i].words;
+		struct args a;
+		struct config cfg;
+		char err[256] = "";
+		int ret;
+
+		args_set(&a, w);
+		ret = parse_args(state, &a, &cfg, err, sizeof(err));
+		test_expect(&failures, ret == -EINVAL, "'%s %s': returned %d, want -EINVAL", w[0],
+			    w[1] ? w[1] : "", ret);
+		for (int j = 0; j < 2 && cases[i].names[j]; j++)
+			test_expect(&failures,
+				    err[0] && !strchr(err, '\n') && strstr(err, cases[i].names[j]),
+				    "'%s %s': message \"%s\" should be one line naming \"%s\"",
+				    w[0], w[1] ? w[1] : "", err, cases[i].names[j]);
+	}
+	test_expect_none(failures);
+}
+
+/*
+ * cli__parse() called again, as the tests do: a parse that stopped inside
+ * "-xv" must not leak the 'v' into the next one, and a new argv in the same
+ * memory as the last must be read from its start.
+ */
+static void test_repeated_parse_starts_clean(void **state)
+{
+	struct args bad, a;
+	struct config cfg;
+	char err[256] = "";
+	int ret, failures = 0;
+
+	args_set(&bad, WORDS("-xv"));
+	assert_int_equal(parse_raw(state, &bad, &cfg, err, sizeof(err)), -EINVAL);
+	args_set(&a, WORDS("-i", "2"));
+	ret = parse_raw(state, &a, &cfg, err, sizeof(err));
+	test_expect(&failures, !ret && !cfg.verbose, "after '-xv', '-i 2' gave %d (%s), verbose %d",
+		    ret, ret ? err : "ok", cfg.verbose);
+
+	getopt_fresh(); /* the second case on its own */
+	args_set(&a, WORDS("-h"));
+	assert_int_equal(parse_raw(state, &a, &cfg, err, sizeof(err)), 0);
+	args_set(&a, WORDS("--help"));
+	ret = parse_raw(state, &a, &cfg, err, sizeof(err));
+	test_expect(&failures, !ret && cfg.action == CLI_HELP,
+		    "after '-h', '--help' in the same buffer gave %d (%s)", ret, ret ? err : "ok");
+	test_expect_none(failures);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_ports_repeat_and_union),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_parse_twice),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_repeated_parse_starts_clean),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
