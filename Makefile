@@ -102,3 +102,6 @@ clean:
 	rm -rf $(OUTPUT)
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+
+# Keep the .bpf.o and .skel.h the pattern chain makes, as libbpf-bootstrap does.
+.SECONDARY:

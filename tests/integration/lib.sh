@@ -120,9 +120,9 @@ start_socktrace() {
 	fi
 }
 
-# stop_socktrace: SIGINT, wait for the exit; returns socktrace's exit status.
+# stop_socktrace [SIGNAL]: send SIGNAL (default INT), wait; returns socktrace's exit status.
 stop_socktrace() {
-	kill -INT "$ST_PID"
+	kill -"${1:-INT}" "$ST_PID"
 	wait "$ST_PID"
 }
 

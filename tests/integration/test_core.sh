@@ -41,8 +41,9 @@ test_all_ports_counts_exactly() {
 	read -r P Q R < <(free_ports 3)
 	start_socktrace --csv "$TMP/out.csv" || return 1
 	core_workload || return 1
-	stop_socktrace
-	check "exit status" 0 $?
+	stop_socktrace TERM # as systemd or kill would stop it
+	check "exit status after SIGTERM" 0 $?
+	check_true "no summary after SIGTERM" grep -q '^socktrace summary:' "$TMP/st.out"
 	check "in opened on P" $N "$(csv_sum "$TMP/out.csv" "$P" in opened)"
 	check "out opened on P" $N "$(csv_sum "$TMP/out.csv" "$P" out opened)"
 	check "out failed on Q" $M "$(csv_sum "$TMP/out.csv" "$Q" out failed)"

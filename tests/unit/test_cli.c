@@ -14,37 +14,11 @@ struct args {
 	char buf[MAX_ARGS + 1][64];
 };
 
-struct fixture {
-	char dir[TEST_DIR_MAX];
-	struct services *svc;
-};
-
-static int group_setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	test_mkdtemp(fx->dir);
-	fx->svc = test_services_load(fx->dir, test_services_text);
-	*state = fx;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	services__free(fx->svc);
-	test_rmtree(fx->dir);
-	free(fx);
-	return 0;
-}
-
 /*
  * glibc's getopt remembers where it stopped inside an argument ("-xv" after
- * the x) unless optind is set to 0; cli__parse() sets it to 1. Every parse
- * below starts from a clean getopt, so that each test checks option handling
- * alone; test_repeated_parse_starts_clean() checks cli__parse() on its own.
+ * the x) unless optind is set to 0, as cli__parse() does. Every parse below
+ * also starts from a clean getopt, so that each test checks option handling
+ * alone; test_repeated_parse_starts_clean() checks cli__parse()'s own reset.
  */
 static void getopt_fresh(void)
 {
@@ -72,7 +46,7 @@ static void args_set(struct args *a, const char *const *words)
 
 static int parse_raw(void **state, struct args *a, struct config *cfg, char *err, size_t len)
 {
-	return cli__parse(a->argc, a->argv, ((struct fixture *)*state)->svc, cfg, err, len);
+	return cli__parse(a->argc, a->argv, ((struct test_fixture *)*state)->svc, cfg, err, len);
 }
 
 static int parse_args(void **state, struct args *a, struct config *cfg, char *err, size_t len)
@@ -270,5 +244,5 @@ int main(void)
 		cmocka_unit_test(test_repeated_parse_starts_clean),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);
 }

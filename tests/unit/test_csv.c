@@ -12,36 +12,10 @@
 #define MAX_FIELDS 64
 #define MAX_LINES 16
 
-struct fixture {
-	char dir[TEST_DIR_MAX];
-	struct services *svc; /* 443/tcp is "https", 9999 has no name */
-};
-
-static int group_setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	test_mkdtemp(fx->dir);
-	fx->svc = test_services_load(fx->dir, test_services_text);
-	*state = fx;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	services__free(fx->svc);
-	test_rmtree(fx->dir);
-	free(fx);
-	return 0;
-}
-
 /* A path in the scratch directory, unique per test. */
 static char *scratch(void **state, char *path, const char *name)
 {
-	return test_path(path, ((struct fixture *)*state)->dir, name);
+	return test_path(path, ((struct test_fixture *)*state)->dir, name);
 }
 
 static void test_field_escaping(void **state)
@@ -194,7 +168,7 @@ static void test_interval_round_trip(void **state)
 	char path[TEST_PATH_MAX], *text, *fields[MAX_FIELDS], *header;
 	struct table t = {};
 
-	write_report(((struct fixture *)*state)->svc, scratch(state, path, "round.csv"));
+	write_report(((struct test_fixture *)*state)->svc, scratch(state, path, "round.csv"));
 	text = test_read_file(path);
 	assert_non_null(text);
 	t.nlines = split_lines(text, t.lines);
@@ -335,5 +309,5 @@ int main(void)
 		cmocka_unit_test(test_close_null),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);
 }

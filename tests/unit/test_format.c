@@ -5,12 +5,30 @@
 #include "format.h"
 #include "testevents.h"
 
+struct latency_case {
+	uint64_t ns;
+	const char *text;
+};
+
+/* format_latency() of every case; all mismatches are listed before failing. */
+static void check_latencies(const struct latency_case *cases, size_t n)
+{
+	int failures = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char buf[32];
+
+		format_latency(buf, sizeof(buf), cases[i].ns);
+		test_expect(&failures, !strcmp(buf, cases[i].text),
+			    "%llu ns -> \"%s\", want \"%s\"", (unsigned long long)cases[i].ns, buf,
+			    cases[i].text);
+	}
+	test_expect_none(failures);
+}
+
 static void test_latency(void **state)
 {
-	static const struct {
-		uint64_t ns;
-		const char *text;
-	} cases[] = {
+	static const struct latency_case cases[] = {
 		{ 0, "-" },
 		{ 1, "1ns" },
 		{ 850, "850ns" },
@@ -26,18 +44,9 @@ static void test_latency(void **state)
 		{ 1000000000, "1.00s" },
 		{ 1230000000, "1.23s" },
 	};
-	int failures = 0;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char buf[32];
-
-		format_latency(buf, sizeof(buf), cases[i].ns);
-		test_expect(&failures, !strcmp(buf, cases[i].text),
-			    "%llu ns -> \"%s\", want \"%s\"", (unsigned long long)cases[i].ns, buf,
-			    cases[i].text);
-	}
-	test_expect_none(failures);
+	check_latencies(cases, ARRAY_SIZE(cases));
 }
 
 /*
@@ -47,27 +56,15 @@ static void test_latency(void **state)
  */
 static void test_latency_rounding_stays_short(void **state)
 {
-	static const struct {
-		uint64_t ns;
-		const char *text;
-	} cases[] = {
+	static const struct latency_case cases[] = {
 		{ 9999, "10us" },
 		{ 999999, "1.00ms" },
 		{ 9999999, "10.0ms" },
 		{ 999999999, "1.00s" },
 	};
-	int failures = 0;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char buf[32];
-
-		format_latency(buf, sizeof(buf), cases[i].ns);
-		test_expect(&failures, !strcmp(buf, cases[i].text),
-			    "%llu ns -> \"%s\", want \"%s\"", (unsigned long long)cases[i].ns, buf,
-			    cases[i].text);
-	}
-	test_expect_none(failures);
+	check_latencies(cases, ARRAY_SIZE(cases));
 }
 
 static void test_iso8601(void **state)

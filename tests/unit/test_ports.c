@@ -4,36 +4,10 @@
 #include <errno.h>
 #include "ports.h"
 
-struct fixture {
-	char dir[TEST_DIR_MAX];
-	struct services *svc;
-};
-
-static int group_setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	test_mkdtemp(fx->dir);
-	fx->svc = test_services_load(fx->dir, test_services_text);
-	*state = fx;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	services__free(fx->svc);
-	test_rmtree(fx->dir);
-	free(fx);
-	return 0;
-}
-
 /* A fresh set holding spec, which must parse. */
 static struct portset *parse_ok(void **state, const char *spec)
 {
-	struct fixture *fx = *state;
+	struct test_fixture *fx = *state;
 	struct portset *set = calloc(1, sizeof(*set));
 	char err[256] = "";
 
@@ -104,7 +78,7 @@ static void test_full_range_and_single_port_range(void **state)
 
 static void test_repeated_calls_union(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_fixture *fx = *state;
 	struct portset *set = parse_ok(state, "80");
 	static const int in[] = { 80, 443, 8000, 8100 }, out[] = { 81, 7999, 8101 };
 	char err[256];
@@ -170,7 +144,7 @@ static void test_errors(void **state)
 		{ "443x", "443x" },
 		{ "99999999999", "99999999999" },
 	};
-	struct fixture *fx = *state;
+	struct test_fixture *fx = *state;
 	struct portset *before = parse_ok(state, "22,8000-8002");
 	struct portset *set = malloc(sizeof(*set));
 	int failures = 0;
@@ -253,5 +227,5 @@ int main(void)
 		cmocka_unit_test(test_format_truncates),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);
 }

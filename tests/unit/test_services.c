@@ -28,35 +28,14 @@ static const char fixture_text[] =
 	/* the last line has no newline */
 	"lastline\t7004/tcp";
 
-struct fixture {
-	char dir[TEST_DIR_MAX];
-	struct services *svc;
-};
-
 static int group_setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	test_mkdtemp(fx->dir);
-	fx->svc = test_services_load(fx->dir, fixture_text);
-	*state = fx;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	services__free(fx->svc);
-	test_rmtree(fx->dir);
-	free(fx);
-	return 0;
+	return test_fixture_setup_with(state, fixture_text);
 }
 
 static const struct services *svc_of(void **state)
 {
-	return ((struct fixture *)*state)->svc;
+	return ((struct test_fixture *)*state)->svc;
 }
 
 static void test_name_is_canonical_and_per_proto(void **state)
@@ -160,7 +139,7 @@ static void assert_empty_table(const struct services *svc)
 
 static void test_missing_file_gives_empty_table(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_fixture *fx = *state;
 	char path[TEST_PATH_MAX];
 	struct services *svc = services__load(test_path(path, fx->dir, "no/such/services"));
 
@@ -170,7 +149,7 @@ static void test_missing_file_gives_empty_table(void **state)
 
 static void test_empty_file_gives_empty_table(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_fixture *fx = *state;
 	char path[TEST_PATH_MAX];
 	struct services *svc;
 
@@ -183,7 +162,7 @@ static void test_empty_file_gives_empty_table(void **state)
 /* More entries than the first allocation, in no particular order. */
 static void test_many_entries(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_fixture *fx = *state;
 	char *text = NULL, path[TEST_PATH_MAX], name[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -234,5 +213,5 @@ int main(void)
 		cmocka_unit_test(test_free_null),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, test_fixture_teardown);
 }

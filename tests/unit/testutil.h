@@ -145,4 +145,38 @@ static inline void assert_one_line(const char *err)
 	assert_null(strchr(err, '\n'));
 }
 
+
+/* A cmocka group's state: a scratch directory and services loaded from a fixture text. */
+struct test_fixture {
+	char dir[TEST_DIR_MAX];
+	struct services *svc;
+};
+
+/* Group setup with a services text of one's own (test_fixture_setup uses the shared one). */
+static inline int test_fixture_setup_with(void **state, const char *services_text)
+{
+	struct test_fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	test_mkdtemp(fx->dir);
+	fx->svc = test_services_load(fx->dir, services_text);
+	*state = fx;
+	return 0;
+}
+
+static inline int test_fixture_setup(void **state)
+{
+	return test_fixture_setup_with(state, test_services_text);
+}
+
+static inline int test_fixture_teardown(void **state)
+{
+	struct test_fixture *fx = *state;
+
+	services__free(fx->svc);
+	test_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
 #endif /* TESTUTIL_H */
