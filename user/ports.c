@@ -55,24 +55,22 @@ static int parse_port(const char *s, const struct services *svc, int *port, char
 	return 0;
 }
 
-/* One item: "443", "https" or "8000-8100". */
+/* "lo-hi" with decimal ports on both sides (ranges of service names are not a thing). */
+static bool is_range(const char *item, const char *dash)
+{
+	size_t lo_len = (size_t)(dash - item);
+
+	return lo_len && dash[1] && strspn(item, "0123456789") == lo_len && all_digits(dash + 1);
+}
+
+/* One item: "443", "https", "http-alt" or "8000-8100". */
 static int parse_item(struct portset *set, char *item, const struct services *svc, char *err,
 		      size_t errlen)
 {
 	char *dash = strchr(item, '-');
 	int lo, hi, ret;
 
-	/* Service names may contain '-' (e.g. "http-alt"): try the whole item first. */
-	if (dash && services__port(svc, item, "tcp") > 0)
-		dash = NULL;
-	if (!dash) {
-		ret = parse_port(item, svc, &lo, err, errlen);
-		hi = lo;
-	} else {
-		if (dash == item || !dash[1]) {
-			snprintf(err, errlen, "invalid port range '%s': needs a port on both sides", item);
-			return -EINVAL;
-		}
+	if (dash && is_range(item, dash)) {
 		*dash = '\0';
 		ret = parse_port(item, svc, &lo, err, errlen);
 		if (!ret)
@@ -82,6 +80,14 @@ static int parse_item(struct portset *set, char *item, const struct services *sv
 			snprintf(err, errlen, "invalid port range '%s': start is above end", item);
 			ret = -EINVAL;
 		}
+	} else if (dash && strspn(item, "0123456789-") == strlen(item)) {
+		/* "-5", "8000-", "1-2-3": digits and dashes, but not one range. */
+		snprintf(err, errlen, "invalid port range '%s': needs one port on each side of '-'",
+			 item);
+		ret = -EINVAL;
+	} else {
+		ret = parse_port(item, svc, &lo, err, errlen);
+		hi = lo;
 	}
 	if (ret)
 		return ret;
@@ -107,8 +113,14 @@ int portset__parse(struct portset *set, const char *spec, const struct services 
 		return -ENOMEM;
 	}
 	/* strsep, not strtok: "80,,443" and "80," have an empty item, which is an error. */
-	for (next = copy; !ret && (item = strsep(&next, ","));)
-		ret = parse_item(&tmp, item, svc, err, errlen);
+	for (next = copy; !ret && (item = strsep(&next, ","));) {
+		if (!*item) {
+			snprintf(err, errlen, "empty item in port list '%s'", spec);
+			ret = -EINVAL;
+		} else {
+			ret = parse_item(&tmp, item, svc, err, errlen);
+		}
+	}
 	free(copy);
 	if (!ret)
 		*set = tmp;
