@@ -74,9 +74,7 @@ static int table_tty(struct table *t, const struct report *r)
 	format_iso8601(when, sizeof(when), &r->end);
 	/* Home the cursor and clear the screen, then draw. */
 	fprintf(t->out, "\033[H\033[2J");
-	fprintf(t->out, "socktrace  ports %s  backend %s  %s  events %llu  lost %llu\n\n",
-		r->ports, r->backend, when, (unsigned long long)r->events,
-		(unsigned long long)r->lost);
+	fprintf(t->out, "socktrace  ports %s  backend %s  %s\n\n", r->ports, r->backend, when);
 	fprintf(t->out, "%.*s\n", width, interval_header);
 	for (size_t i = 0; i < r->n; i++) {
 		interval_cells(line, sizeof(line), r, r->rows[i]);
@@ -84,6 +82,9 @@ static int table_tty(struct table *t, const struct report *r)
 	}
 	if (!r->n)
 		fprintf(t->out, "(no connections yet)\n");
+	fprintf(t->out, "\nevents %llu (%.0f/s)  lost %llu\n", (unsigned long long)r->events,
+		r->elapsed_s > 0 ? (double)r->events / r->elapsed_s : 0.0,
+		(unsigned long long)r->lost);
 	fflush(t->out);
 	return ferror(t->out) ? -EIO : 0;
 }

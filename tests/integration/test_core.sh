@@ -118,3 +118,24 @@ test_failure_reasons() {
 	check "summary reasons" "failed $P/tcp out: timeout $timeouts, aborted $aborts" \
 		"$(grep "^failed $P/tcp out:" "$TMP/st.out")"
 }
+
+# On a terminal: the table is redrawn in place, and its counts are the same.
+test_terminal_table() {
+	local st_pid
+	read -r P < <(free_ports 1)
+	# script(1) gives socktrace a pseudo-terminal and records what it draws.
+	script -qfec "$SOCKTRACE -p $P -i 0.2" "$TMP/tty.out" >/dev/null </dev/null &
+	PIDS+=($!)
+	wait_until 20 grep -q "tracing TCP connections" "$TMP/tty.out" 2>/dev/null || return 1
+	start_nginx "$P" && http_get "$P" $N || return 1
+	# TOTAL (just before PROCESS) counts the run; the connections may span intervals.
+	wait_until 10 grep -Eq "^$P/tcp +- +in .* $N nginx\[" "$TMP/tty.out"
+	check "live table's in row reached $N in total" 0 $?
+	st_pid=$(pgrep -f -- "^$SOCKTRACE -p $P -i 0.2")
+	kill -INT "$st_pid"
+	wait_until 10 grep -q '^socktrace summary:' "$TMP/tty.out" || return 1
+	wait_until 10 grep -Eq "^$P/tcp +- +out +$N " "$TMP/tty.out"
+	check "summary out row on the terminal" 0 $?
+	check_true "no screen redraw on a terminal" grep -q $'\033\\[H\033\\[2J' "$TMP/tty.out"
+	check_true "no lost-events footer" grep -q '^events [0-9]* ([0-9]*/s)  lost 0' "$TMP/tty.out"
+}
