@@ -148,8 +148,12 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 			return handle_connect_done(sk, true);
 		if (oldstate != TCP_SYN_RECV)
 			return 0;
-		/* SYN_RECV is also the middle of a simultaneous open: still active. */
-		if (bpf_map_lookup_elem(&inflight, &key))
+		/*
+		 * SYN_RECV is also the middle of a simultaneous open. A listener's
+		 * child has no struct socket until accept() (sk_clone_lock() clears
+		 * sk_socket); an active opener has one. One read, no map lookup.
+		 */
+		if (BPF_CORE_READ(sk, sk_socket))
 			return handle_connect_done(sk, true);
 		return handle_accept(sk);
 	case TCP_CLOSE:
