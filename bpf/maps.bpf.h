@@ -7,8 +7,8 @@
 #include <bpf/bpf_helpers.h>
 #include "socktrace.h"
 
-#define MAX_INFLIGHT 16384  /* concurrent handshakes tracked; oldest evicted past this */
-#define MAX_LISTENERS 4096  /* listening sockets whose owner is remembered */
+#define MAX_INFLIGHT 16384 /* concurrent handshakes tracked; oldest evicted past this */
+#define MAX_LISTENERS 4096 /* listening sockets whose owner is remembered */
 #define RINGBUF_BYTES (2 << 20)
 
 /* Who started an active open, and when (keyed by socket address). */

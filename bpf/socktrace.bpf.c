@@ -159,7 +159,8 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)
 			return handle_connect_done(sk, false);
-		/* Only a handshake can close from SYN_RECV: look it up there, not on every close. */
+		/* Only a handshake can close from SYN_RECV: look it up there, not on every close.
+		 */
 		if (oldstate == TCP_SYN_RECV && bpf_map_lookup_elem(&inflight, &key))
 			return handle_connect_done(sk, false);
 		if (oldstate == TCP_LISTEN)

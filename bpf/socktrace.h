@@ -14,7 +14,7 @@
 enum event_kind {
 	EV_CONNECT_OK = 1,   /* active open reached ESTABLISHED */
 	EV_CONNECT_FAIL = 2, /* active open closed before ESTABLISHED; err says why */
-	EV_ACCEPT = 3,       /* passive open reached ESTABLISHED on a listening port */
+	EV_ACCEPT = 3,	     /* passive open reached ESTABLISHED on a listening port */
 };
 
 enum event_dir {
@@ -25,7 +25,7 @@ enum event_dir {
 /* Kernel-side counters, one slot each in the per-CPU "stats" array. */
 enum stat_slot {
 	STAT_RB_FULL = 0, /* events that could not be reserved in the ring buffer */
-	STAT_NO_START,    /* completions whose connect start was not seen (evicted or before start) */
+	STAT_NO_START,	  /* connect completions whose start was not seen */
 	STAT_MAX,
 };
 
@@ -41,15 +41,15 @@ struct event {
 		__u8 daddr_v6[16];
 	};
 	__u8 comm[TASK_COMM_LEN]; /* owning process; empty when unknown */
-	__u32 pid;                /* owning process (tgid); 0 when unknown */
-	__u32 netns;              /* network namespace inode */
-	__u32 err;                /* EV_CONNECT_FAIL: sk_err (ECONNREFUSED, ETIMEDOUT, ...); 0 = aborted */
-	__u16 sport;              /* local port, host order */
-	__u16 dport;              /* remote port, host order */
-	__u16 family;             /* AF_INET or AF_INET6 */
-	__u8 kind;                /* enum event_kind */
-	__u8 dir;                 /* enum event_dir */
-	__u8 proto;               /* IPPROTO_TCP or IPPROTO_UDP */
+	__u32 pid;		  /* owning process (tgid); 0 when unknown */
+	__u32 netns;		  /* network namespace inode */
+	__u32 err;		  /* EV_CONNECT_FAIL: sk_err (ECONNREFUSED...); 0: aborted */
+	__u16 sport;		  /* local port, host order */
+	__u16 dport;		  /* remote port, host order */
+	__u16 family;		  /* AF_INET or AF_INET6 */
+	__u8 kind;		  /* enum event_kind */
+	__u8 dir;		  /* enum event_dir */
+	__u8 proto;		  /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 pad[7];
 };
 

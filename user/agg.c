@@ -9,7 +9,7 @@ struct agg {
 	struct agg_row **rows;
 	size_t n, cap;
 	uint32_t *slots; /* row index + 1; 0 = empty */
-	size_t nslots;   /* power of two */
+	size_t nslots;	 /* power of two */
 };
 
 static uint32_t row_key(uint16_t port, uint8_t proto, uint8_t dir)

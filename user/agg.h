@@ -23,7 +23,7 @@ struct agg_stats {
 
 struct agg_proc {
 	char comm[TASK_COMM_LEN];
-	uint32_t pid;   /* the latest pid seen with this name */
+	uint32_t pid; /* the latest pid seen with this name */
 	uint64_t count;
 };
 
@@ -32,9 +32,9 @@ struct agg_row {
 	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP */
 	uint8_t dir;   /* DIR_IN, DIR_OUT */
 	struct agg_stats interval;
-	struct agg_stats run; /* completed intervals only */
+	struct agg_stats run;		  /* completed intervals only */
 	struct agg_proc procs[AGG_PROCS]; /* most events first after agg__rows() */
-	uint64_t procs_more; /* events from processes beyond AGG_PROCS */
+	uint64_t procs_more;		  /* events from processes beyond AGG_PROCS */
 };
 
 struct agg;

@@ -7,17 +7,15 @@
 #include <string.h>
 #include "cli.h"
 
-enum { OPT_CSV = 256 };
+enum {
+	OPT_CSV = 256
+};
 
 static const struct option long_opts[] = {
-	{ "port", required_argument, NULL, 'p' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ 0 },
+	{ "port", required_argument, NULL, 'p' },     { "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' }, { "csv", required_argument, NULL, OPT_CSV },
+	{ "verbose", no_argument, NULL, 'v' },	      { "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },	      { 0 },
 };
 
 void cli__usage(FILE *out)
@@ -81,8 +79,8 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 				     &cfg->interval_s, err, errlen);
 	case 'd':
 		/* The smallest duration is one millisecond: 0 would mean "forever". */
-		return parse_seconds("duration", arg, 0.001, DURATION_MAX_S, &cfg->duration_s,
-				     err, errlen);
+		return parse_seconds("duration", arg, 0.001, DURATION_MAX_S, &cfg->duration_s, err,
+				     errlen);
 	case OPT_CSV:
 		if (!*arg) {
 			snprintf(err, errlen, "empty --csv file name");
@@ -116,8 +114,8 @@ static void bad_option(int opt, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown option '%s'", word);
 }
 
-int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg,
-	       char *err, size_t errlen)
+int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg, char *err,
+	       size_t errlen)
 {
 	int opt, ret;
 

@@ -34,8 +34,8 @@ struct config {
  * Parse argv into cfg. svc resolves service names in --port. Returns 0, or
  * -EINVAL with one line naming the problem in err (nothing else is done).
  */
-int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg,
-	       char *err, size_t errlen);
+int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg, char *err,
+	       size_t errlen);
 
 /* The --help text. */
 void cli__usage(FILE *out);

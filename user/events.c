@@ -44,9 +44,8 @@ enum fail_reason fail_reason__from_errno(__u32 err)
 const char *fail_reason__name(enum fail_reason r)
 {
 	static const char *const names[FAIL_MAX] = {
-		[FAIL_REFUSED] = "refused", [FAIL_TIMEOUT] = "timeout",
-		[FAIL_RESET] = "reset",     [FAIL_UNREACH] = "unreachable",
-		[FAIL_ABORTED] = "aborted", [FAIL_OTHER] = "other",
+		[FAIL_REFUSED] = "refused",	[FAIL_TIMEOUT] = "timeout", [FAIL_RESET] = "reset",
+		[FAIL_UNREACH] = "unreachable", [FAIL_ABORTED] = "aborted", [FAIL_OTHER] = "other",
 	};
 
 	return r < FAIL_MAX ? names[r] : "other";

@@ -8,11 +8,11 @@
 #include "socktrace.h"
 
 enum fail_reason {
-	FAIL_REFUSED,  /* RST in reply to the SYN (ECONNREFUSED) */
-	FAIL_TIMEOUT,  /* no answer to the SYN and its retries (ETIMEDOUT) */
-	FAIL_RESET,    /* reset during the handshake (ECONNRESET) */
-	FAIL_UNREACH,  /* ICMP unreachable (EHOSTUNREACH, ENETUNREACH, ...) */
-	FAIL_ABORTED,  /* closed by the application before it completed (no error) */
+	FAIL_REFUSED, /* RST in reply to the SYN (ECONNREFUSED) */
+	FAIL_TIMEOUT, /* no answer to the SYN and its retries (ETIMEDOUT) */
+	FAIL_RESET,   /* reset during the handshake (ECONNRESET) */
+	FAIL_UNREACH, /* ICMP unreachable (EHOSTUNREACH, ENETUNREACH, ...) */
+	FAIL_ABORTED, /* closed by the application before it completed (no error) */
 	FAIL_OTHER,
 	FAIL_MAX,
 };

@@ -26,7 +26,11 @@
 #define SOCKTRACE_VERSION "0.1.0"
 #define POLL_MAX_MS 100 /* wake at least this often to notice signals */
 
-enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_USAGE = 2
+};
 
 static volatile sig_atomic_t exiting;
 
@@ -49,8 +53,8 @@ struct run {
 	int agg_err;
 	uint64_t events, events_run; /* decoded: this interval, whole run */
 	uint64_t malformed;
-	uint64_t lost_seen;          /* kernel's lost counter at the last report */
-	double start, last;          /* CLOCK_MONOTONIC seconds */
+	uint64_t lost_seen; /* kernel's lost counter at the last report */
+	double start, last; /* CLOCK_MONOTONIC seconds */
 };
 
 static double now_mono(void)
@@ -114,6 +118,7 @@ static int report_interval(struct run *run)
 
 static int report_summary(struct run *run)
 {
+	uint64_t no_start = tracer__stat(run->tracer, STAT_NO_START);
 	struct report r;
 
 	report_fill(run, &r, now_mono() - run->start);
@@ -121,6 +126,10 @@ static int report_summary(struct run *run)
 	r.lost = run->lost_seen;
 	if (run->malformed)
 		log_err("skipped %llu malformed events", (unsigned long long)run->malformed);
+	if (no_start)
+		log_info("%llu connects began before tracing (or left the in-flight map): "
+			 "counted without latency or owner",
+			 (unsigned long long)no_start);
 	return table__summary(run->table ? stdout : stderr, &r) ? -EIO : 0;
 }
 
@@ -168,8 +177,8 @@ static int run_tracer(struct run *run)
 	if (tracer__preflight())
 		return EXIT_RUNTIME;
 	/* Open the CSV before attaching so a bad path costs nothing. */
-	if (run->cfg.csv_path && csv__open(&run->csv, run->cfg.csv_path, err_line,
-					   sizeof(err_line))) {
+	if (run->cfg.csv_path &&
+	    csv__open(&run->csv, run->cfg.csv_path, err_line, sizeof(err_line))) {
 		log_err("%s", err_line);
 		return EXIT_USAGE;
 	}
@@ -187,8 +196,8 @@ static int run_tracer(struct run *run)
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
 	}
-	log_info("tracing TCP connections on ports %s (backend %s); Ctrl-C to stop",
-		 run->ports, tracer__backend(run->tracer));
+	log_info("tracing TCP connections on ports %s (backend %s); Ctrl-C to stop", run->ports,
+		 tracer__backend(run->tracer));
 	run->start = run->last = now_mono();
 	/* Poll and report until told to stop. */
 	if (poll_loop(run))

@@ -49,7 +49,9 @@ static int parse_port(const char *s, const struct services *svc, int *port, char
 	}
 	*port = services__port(svc, s, "tcp");
 	if (*port <= 0) {
-		snprintf(err, errlen, "unknown service '%s' (neither a port number nor a known service name)", s);
+		snprintf(err, errlen,
+			 "unknown service '%s' (neither a port number nor a known service name)",
+			 s);
 		return -EINVAL;
 	}
 	return 0;
@@ -96,8 +98,8 @@ static int parse_item(struct portset *set, char *item, const struct services *sv
 	return 0;
 }
 
-int portset__parse(struct portset *set, const char *spec, const struct services *svc,
-		   char *err, size_t errlen)
+int portset__parse(struct portset *set, const char *spec, const struct services *svc, char *err,
+		   size_t errlen)
 {
 	struct portset tmp = *set;
 	char *copy, *item, *next;

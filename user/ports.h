@@ -26,8 +26,8 @@ static inline bool portset__has(const struct portset *set, int port)
  * a range "lo-hi" (lo <= hi) or a service name from svc (tcp). Returns 0, or
  * -EINVAL with one line naming the bad item in err; set is then unchanged.
  */
-int portset__parse(struct portset *set, const char *spec, const struct services *svc,
-		   char *err, size_t errlen);
+int portset__parse(struct portset *set, const char *spec, const struct services *svc, char *err,
+		   size_t errlen);
 
 /* Number of ports in the set. */
 int portset__count(const struct portset *set);

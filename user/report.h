@@ -14,12 +14,12 @@ struct report {
 	struct agg_row **rows; /* busiest first */
 	size_t n;
 	const struct services *svc;
-	struct timespec end;   /* wall clock at the end of the interval (or run) */
-	double elapsed_s;      /* length of the interval (or run) */
-	uint64_t events;       /* events decoded in the interval (or run) */
-	uint64_t lost;         /* events the kernel could not queue, same span */
-	const char *backend;   /* "tracepoint" */
-	const char *ports;     /* "443", "all" */
+	struct timespec end; /* wall clock at the end of the interval (or run) */
+	double elapsed_s;    /* length of the interval (or run) */
+	uint64_t events;     /* events decoded in the interval (or run) */
+	uint64_t lost;	     /* events the kernel could not queue, same span */
+	const char *backend; /* "tracepoint" */
+	const char *ports;   /* "443", "all" */
 };
 
 #endif /* REPORT_H */

@@ -6,9 +6,9 @@
 #include "services.h"
 
 struct service {
-	char *name;  /* canonical name or an alias */
+	char *name; /* canonical name or an alias */
 	int port;
-	int alias;   /* 1 for aliases: found by name, never shown for a port */
+	int alias; /* 1 for aliases: found by name, never shown for a port */
 	char proto[4];
 };
 
@@ -17,8 +17,8 @@ struct services {
 	size_t n, cap;
 };
 
-static int services_push(struct services *svc, const char *name, int port,
-			 const char *proto, int alias)
+static int services_push(struct services *svc, const char *name, int port, const char *proto,
+			 int alias)
 {
 	struct service *s;
 

@@ -37,8 +37,7 @@ static uint64_t pct(const struct agg_stats *st, double p)
 }
 
 /* PORT SERVICE DIR OPENED FAILED P50 P99 MAX TOTAL PROCESS, for one row's interval. */
-static void interval_cells(char *buf, size_t len, const struct report *r,
-			   const struct agg_row *row)
+static void interval_cells(char *buf, size_t len, const struct report *r, const struct agg_row *row)
 {
 	const struct agg_stats *st = &row->interval;
 	char port[16], p50[16], p99[16], max[16], proc[40];
@@ -49,8 +48,8 @@ static void interval_cells(char *buf, size_t len, const struct report *r,
 	format_latency(max, sizeof(max), st->lat ? st->lat->max : 0);
 	format_process(proc, sizeof(proc), row);
 	snprintf(buf, len, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %8llu %s", port,
-		 format_service(r->svc, row), format_dir(row->dir),
-		 (unsigned long long)st->opened, (unsigned long long)st->failed, p50, p99, max,
+		 format_service(r->svc, row), format_dir(row->dir), (unsigned long long)st->opened,
+		 (unsigned long long)st->failed, p50, p99, max,
 		 (unsigned long long)(row->run.opened + st->opened), proc);
 }
 
@@ -141,7 +140,8 @@ int table__summary(FILE *out, const struct report *r)
 	fprintf(out, "\nsocktrace summary: %.1fs, ports %s, backend %s, %llu events, %llu lost\n",
 		r->elapsed_s, r->ports, r->backend, (unsigned long long)r->events,
 		(unsigned long long)r->lost);
-	fprintf(out, "PORT      SERVICE    DIR  OPENED FAILED     P50     P90     P99     MAX PROCESS\n");
+	fprintf(out, "PORT      SERVICE    DIR  OPENED FAILED     P50     P90     P99     MAX "
+		     "PROCESS\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 		const struct agg_stats *st = &row->run;

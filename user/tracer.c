@@ -39,15 +39,16 @@ int tracer__preflight(void)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
 
-	if (syscall(SYS_capget, &hdr, data) == 0 &&
-	    !cap_effective(data, CAP_SYS_ADMIN) &&
+	if (syscall(SYS_capget, &hdr, data) == 0 && !cap_effective(data, CAP_SYS_ADMIN) &&
 	    !(cap_effective(data, CAP_BPF) && cap_effective(data, CAP_PERFMON))) {
-		log_err("need root (or CAP_BPF and CAP_PERFMON) to load BPF programs: run with sudo");
+		log_err("need root (or CAP_BPF and CAP_PERFMON) to load BPF programs: run with "
+			"sudo");
 		return -EPERM;
 	}
 	if (access(BTF_PATH, R_OK)) {
 		log_err("kernel lacks BTF (%s: %s): socktrace needs a kernel built with "
-			"CONFIG_DEBUG_INFO_BTF=y", BTF_PATH, strerror(errno));
+			"CONFIG_DEBUG_INFO_BTF=y",
+			BTF_PATH, strerror(errno));
 		return -ENOENT;
 	}
 	return 0;
@@ -133,8 +134,7 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot)
 	uint64_t vals[t->nr_cpus > 0 ? t->nr_cpus : 1], sum = 0;
 	__u32 key = slot;
 
-	if (t->nr_cpus <= 0 ||
-	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stats), &key, vals))
+	if (t->nr_cpus <= 0 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stats), &key, vals))
 		return 0;
 	for (int i = 0; i < t->nr_cpus; i++)
 		sum += vals[i];

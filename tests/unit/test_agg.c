@@ -193,8 +193,8 @@ static void test_row_order(void **state)
 		uint16_t port;
 		int run, interval;
 	} feed[] = {
-		{ 22, 0, 1 },  { 3000, 0, 1 }, { 9000, 1, 0 }, { 6000, 2, 1 },
-		{ 80, 0, 3 },  { 7000, 4, 1 }, { 443, 0, 5 },
+		{ 22, 0, 1 }, { 3000, 0, 1 }, { 9000, 1, 0 }, { 6000, 2, 1 },
+		{ 80, 0, 3 }, { 7000, 4, 1 }, { 443, 0, 5 },
 	};
 	static const uint16_t want[] = { 443, 80, 7000, 6000, 22, 3000, 9000 };
 	struct agg *agg = *state;
@@ -238,7 +238,9 @@ static void test_tie_order_by_port(void **state)
 /* 5000 rows grow the hash table many times; each must stay findable after a re-sort. */
 static void test_many_rows(void **state)
 {
-	enum { PORTS = 2500 }; /* each in and out: 5000 rows */
+	enum {
+		PORTS = 2500
+	}; /* each in and out: 5000 rows */
 	struct agg *agg = *state;
 	static int seen[PORTS + 1][2];
 	struct agg_row **rows;

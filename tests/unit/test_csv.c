@@ -5,8 +5,8 @@
 #include "csv.h"
 #include "testevents.h"
 
-#define HEADER_START                                                                          \
-	"timestamp,port,service,proto,direction,opened,failed,lat_p50_us,lat_p90_us,lat_p99_us," \
+#define HEADER_START                                                                               \
+	"timestamp,port,service,proto,direction,opened,failed,lat_p50_us,lat_p90_us,lat_p99_us,"   \
 	"lat_max_us"
 #define STAMP "2023-11-14T22:13:20.123Z" /* 1700000000 s + 123456789 ns */
 #define MAX_FIELDS 64
@@ -163,8 +163,8 @@ static void write_report(const struct services *svc, const char *path)
 static void test_interval_round_trip(void **state)
 {
 	static const char *const row443[] = { STAMP, "443", "https", "tcp", "in", "2", "0" };
-	static const char *const row9999[] = { STAMP, "9999", "", "tcp", "out", "0", "2",
-					       "", "", "", "" };
+	static const char *const row9999[] = { STAMP, "9999", "", "tcp", "out", "0",
+					       "2",   "",     "", "",	 "" };
 	char path[TEST_PATH_MAX], *text, *fields[MAX_FIELDS], *header;
 	struct table t = {};
 
@@ -276,9 +276,8 @@ static void test_close_removes_only_what_it_created(void **state)
 		char path[TEST_PATH_MAX], err[256];
 		struct csv *csv = NULL;
 
-		assert_int_equal(csv__open(&csv, scratch(state, path, cases[i].name), err,
-					   sizeof(err)),
-				 0);
+		assert_int_equal(
+			csv__open(&csv, scratch(state, path, cases[i].name), err, sizeof(err)), 0);
 		assert_true(test_file_exists(path));
 		if (cases[i].started)
 			assert_int_equal(csv__begin(csv), 0);

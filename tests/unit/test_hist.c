@@ -257,7 +257,7 @@ static void test_bucket_layout(void **state)
 		    "the last value below 2^42 is not in the last bucket");
 	test_expect(&failures,
 		    hist__bucket(top) == HIST_BUCKETS - 1 &&
-			hist__bucket(UINT64_MAX) == HIST_BUCKETS - 1,
+			    hist__bucket(UINT64_MAX) == HIST_BUCKETS - 1,
 		    "values from 2^42 up are not in the last bucket");
 	if (failures)
 		fail_msg("seed %ld: %d bucket check(s) failed, listed above", seed, failures);

@@ -3,30 +3,29 @@
 #include "testutil.h"
 #include <errno.h>
 
-static const char fixture_text[] =
-	"# /etc/services fixture\n"
-	"\n"
-	"   # an indented comment\n"
-	"#disabled\t9090/tcp\n"
-	"tcpmux\t\t1/tcp\t\t\t\t# TCP port service multiplexer\n"
-	"http\t\t80/tcp\t\twww\t\t# WorldWideWeb HTTP\n"
-	"domain\t\t53/tcp\n"
-	"domain\t\t53/udp\n"
-	"https\t\t443/tcp\n"
-	"https\t\t443/udp\n"
-	"shell\t\t514/tcp\t\tcmd syslog-tcp\t# aliases, then a comment\n"
-	"syslog\t\t514/udp\n"
-	"http-alt\t8080/tcp\twebcache\n"
-	/* malformed lines: skipped, whatever their shape */
-	"nameonly\n"
-	"noslash\t\t7001\n"
-	"badport\t\t70a2/tcp\n"
-	"negative\t-1/tcp\n"
-	"toolarge\t70000/tcp\n"
-	"longproto\t7003/tcpx\n"
-	"emptyport\t/tcp\n"
-	/* the last line has no newline */
-	"lastline\t7004/tcp";
+static const char fixture_text[] = "# /etc/services fixture\n"
+				   "\n"
+				   "   # an indented comment\n"
+				   "#disabled\t9090/tcp\n"
+				   "tcpmux\t\t1/tcp\t\t\t\t# TCP port service multiplexer\n"
+				   "http\t\t80/tcp\t\twww\t\t# WorldWideWeb HTTP\n"
+				   "domain\t\t53/tcp\n"
+				   "domain\t\t53/udp\n"
+				   "https\t\t443/tcp\n"
+				   "https\t\t443/udp\n"
+				   "shell\t\t514/tcp\t\tcmd syslog-tcp\t# aliases, then a comment\n"
+				   "syslog\t\t514/udp\n"
+				   "http-alt\t8080/tcp\twebcache\n"
+				   /* malformed lines: skipped, whatever their shape */
+				   "nameonly\n"
+				   "noslash\t\t7001\n"
+				   "badport\t\t70a2/tcp\n"
+				   "negative\t-1/tcp\n"
+				   "toolarge\t70000/tcp\n"
+				   "longproto\t7003/tcpx\n"
+				   "emptyport\t/tcp\n"
+				   /* the last line has no newline */
+				   "lastline\t7004/tcp";
 
 static int group_setup(void **state)
 {
@@ -45,17 +44,10 @@ static void test_name_is_canonical_and_per_proto(void **state)
 		const char *proto;
 		const char *name; /* NULL: no name */
 	} cases[] = {
-		{ 1, "tcp", "tcpmux" },
-		{ 80, "tcp", "http" }, /* not the alias "www" */
-		{ 80, "udp", NULL },
-		{ 53, "tcp", "domain" },
-		{ 53, "udp", "domain" },
-		{ 443, "udp", "https" },
-		{ 514, "tcp", "shell" },
-		{ 514, "udp", "syslog" },
-		{ 8080, "tcp", "http-alt" },
-		{ 7004, "tcp", "lastline" },
-		{ 12345, "tcp", NULL },
+		{ 1, "tcp", "tcpmux" },	     { 80, "tcp", "http" }, /* not the alias "www" */
+		{ 80, "udp", NULL },	     { 53, "tcp", "domain" },	  { 53, "udp", "domain" },
+		{ 443, "udp", "https" },     { 514, "tcp", "shell" },	  { 514, "udp", "syslog" },
+		{ 8080, "tcp", "http-alt" }, { 7004, "tcp", "lastline" }, { 12345, "tcp", NULL },
 		{ 9090, "tcp", NULL }, /* commented out */
 		{ 7001, "tcp", NULL }, /* malformed */
 		{ 7003, "tcp", NULL }, /* malformed */
@@ -68,8 +60,8 @@ static void test_name_is_canonical_and_per_proto(void **state)
 		const char *want = cases[i].name;
 
 		test_expect(&failures, want ? got && !strcmp(got, want) : !got,
-			    "services__name(%d, %s) = %s, want %s", cases[i].port,
-			    cases[i].proto, got ? got : "NULL", want ? want : "NULL");
+			    "services__name(%d, %s) = %s, want %s", cases[i].port, cases[i].proto,
+			    got ? got : "NULL", want ? want : "NULL");
 	}
 	test_expect_none(failures);
 }
