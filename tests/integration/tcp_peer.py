@@ -3,7 +3,8 @@
 
   tcp_peer.py stuck-listener PORT      listen(0) and never accept: once one
                                        connection fills the accept queue the
-                                       kernel drops further SYNs.
+                                       kernel drops further SYNs. SIGUSR1
+                                       accepts (and closes) one connection.
   tcp_peer.py connect PORT             one blocking connect that must succeed.
   tcp_peer.py timeout PORT N           N connects in parallel with TCP_SYNCNT=1;
                                        each must fail with ETIMEDOUT (~3 s).
@@ -23,11 +24,12 @@ def stuck_listener(port):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
     s.listen(0)
-    signal.sigwait([signal.SIGTERM, signal.SIGINT])
+    while signal.sigwait([signal.SIGTERM, signal.SIGINT, signal.SIGUSR1]) == signal.SIGUSR1:
+        s.accept()[0].close()
 
 
 def connect(port):
-    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    socket.create_connection(("127.0.0.1", port), timeout=20).close()
 
 
 def timeout(port, n):
@@ -66,7 +68,7 @@ def abort(port, n):
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "stuck-listener":
-        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT])
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1])
         stuck_listener(port)
     elif mode == "connect":
         connect(port)

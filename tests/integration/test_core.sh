@@ -139,3 +139,33 @@ test_terminal_table() {
 	check_true "no screen redraw on a terminal" grep -q $'\033\\[H\033\\[2J' "$TMP/tty.out"
 	check_true "no lost-events footer" grep -q '^events [0-9]* ([0-9]*/s)  lost 0' "$TMP/tty.out"
 }
+
+# A connect already in SYN_SENT when socktrace attaches is counted when it
+# completes, without latency or owner (socktrace never saw it start).
+test_connect_started_before_attach() {
+	local peer listener client
+	peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
+	read -r P < <(free_ports 1)
+	"$peer" stuck-listener "$P" &
+	listener=$!
+	PIDS+=("$listener")
+	wait_until 10 is_listening "$P" || return 1
+	"$peer" connect "$P" || return 1 # fills the accept queue: the next SYN is dropped
+	"$peer" connect "$P" &
+	client=$!
+	PIDS+=("$client")
+	wait_until 10 in_syn_sent "$P" || return 1
+	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	kill -USR1 "$listener" # accept one: the client's next SYN retry gets in
+	wait "$client"
+	check "client connect" 0 $?
+	stop_socktrace
+	check "exit status" 0 $?
+	check "out opened" 1 "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+	check "out latency samples" 0 "$(csv_sum "$TMP/out.csv" "$P" out lat_samples)"
+	check "out owner" - "$(summary_col "$TMP/st.out" "$P" out 10)"
+	check_true "no note about the unseen start: $(cat "$TMP/st.err")" \
+		grep -q "1 connects began before tracing" "$TMP/st.err"
+}
+
+in_syn_sent() { [ -n "$(ss -Htn state syn-sent "dport = :$1")" ]; }
