@@ -56,8 +56,7 @@ int tracer__preflight(void)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG && !log_verbose)
-		return 0;
+	/* Warnings always (they carry the verifier's log on a failed load); the rest under -v. */
 	if (level != LIBBPF_WARN && !log_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
