@@ -8,8 +8,8 @@
 struct agg {
 	struct agg_row **rows;
 	size_t n, cap;
-	uint32_t *slots; /* row index + 1; 0 = empty */
-	size_t nslots;	 /* power of two */
+	struct agg_row **slots; /* the rows, hashed by key; NULL = empty */
+	size_t nslots;		/* power of two */
 };
 
 static uint32_t row_key(uint16_t port, uint8_t proto, uint8_t dir)
@@ -59,17 +59,17 @@ void agg__free(struct agg *agg)
 static int slots_grow(struct agg *agg)
 {
 	size_t nslots = agg->nslots * 2;
-	uint32_t *slots = calloc(nslots, sizeof(*slots));
+	struct agg_row **slots = calloc(nslots, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < agg->n; i++) {
-		const struct agg_row *r = agg->rows[i];
+		struct agg_row *r = agg->rows[i];
 		size_t s = key_slot(row_key(r->port, r->proto, r->dir), nslots);
 
 		while (slots[s])
 			s = (s + 1) & (nslots - 1);
-		slots[s] = (uint32_t)i + 1;
+		slots[s] = r;
 	}
 	free(agg->slots);
 	agg->slots = slots;
@@ -107,8 +107,7 @@ static struct agg_row *row_get(struct agg *agg, uint16_t port, uint8_t proto, ui
 	size_t s = key_slot(key, agg->nslots);
 	struct agg_row *row;
 
-	for (; agg->slots[s]; s = (s + 1) & (agg->nslots - 1)) {
-		row = agg->rows[agg->slots[s] - 1];
+	for (; (row = agg->slots[s]); s = (s + 1) & (agg->nslots - 1)) {
 		if (row_key(row->port, row->proto, row->dir) == key)
 			return row;
 	}
@@ -119,7 +118,7 @@ static struct agg_row *row_get(struct agg *agg, uint16_t port, uint8_t proto, ui
 	}
 	row = row_new(agg, port, proto, dir);
 	if (row)
-		agg->slots[s] = (uint32_t)agg->n;
+		agg->slots[s] = row;
 	return row;
 }
 
@@ -192,19 +191,11 @@ static int proc_cmp(const void *a, const void *b)
 
 struct agg_row **agg__rows(struct agg *agg, size_t *n)
 {
-	/* Sorting moves rows: the hash slots must follow. */
+	/* The hash slots point at rows, not positions: sorting leaves them valid. */
 	if (agg->n)
 		qsort(agg->rows, agg->n, sizeof(*agg->rows), row_cmp);
-	memset(agg->slots, 0, agg->nslots * sizeof(*agg->slots));
-	for (size_t i = 0; i < agg->n; i++) {
-		struct agg_row *r = agg->rows[i];
-		size_t s = key_slot(row_key(r->port, r->proto, r->dir), agg->nslots);
-
-		while (agg->slots[s])
-			s = (s + 1) & (agg->nslots - 1);
-		agg->slots[s] = (uint32_t)i + 1;
-		qsort(r->procs, AGG_PROCS, sizeof(r->procs[0]), proc_cmp);
-	}
+	for (size_t i = 0; i < agg->n; i++)
+		qsort(agg->rows[i]->procs, AGG_PROCS, sizeof(agg->rows[i]->procs[0]), proc_cmp);
 	*n = agg->n;
 	return agg->rows;
 }
