@@ -113,17 +113,13 @@ void csv__field(FILE *f, const char *s)
 /* A latency in microseconds, or an empty field when there is no sample. */
 static void latency_us(FILE *f, const struct hist *h, double p)
 {
-	uint64_t ns;
-
-	if (!h || !h->count)
-		return;
-	ns = p > 100 ? h->max : hist__percentile(h, p);
-	fprintf(f, "%.1f", (double)ns / 1e3);
+	if (h && h->count)
+		fprintf(f, "%.1f", (double)hist__percentile(h, p) / 1e3);
 }
 
 static void csv_row(FILE *f, const char *when, const struct report *r, const struct agg_row *row)
 {
-	static const double pcts[] = { 50, 90, 99, 101 /* max */ };
+	static const double pcts[] = { 50, 90, 99, 100 /* max */ };
 	const struct agg_stats *st = &row->interval;
 
 	const char *service = format_service(r->svc, row);

@@ -29,7 +29,8 @@ void hist__reset(struct hist *h);
 void hist__add(struct hist *h, uint64_t v);
 /* dst += src. */
 void hist__merge(struct hist *dst, const struct hist *src);
-/* Nearest-rank percentile p (0 < p <= 100) within HIST_REL_ERROR; 0 when empty. */
+/* Nearest-rank percentile p (0 < p <= 100) within HIST_REL_ERROR; p = 100 is the
+ * exact max; 0 when empty. */
 uint64_t hist__percentile(const struct hist *h, double p);
 
 /* Bucket of v, and the smallest value in bucket i (exported for tests). */

@@ -45,7 +45,7 @@ static void interval_cells(char *buf, size_t len, const struct report *r, const 
 	format_port(port, sizeof(port), row);
 	format_latency(p50, sizeof(p50), pct(st, 50));
 	format_latency(p99, sizeof(p99), pct(st, 99));
-	format_latency(max, sizeof(max), st->lat ? st->lat->max : 0);
+	format_latency(max, sizeof(max), pct(st, 100));
 	format_process(proc, sizeof(proc), row);
 	snprintf(buf, len, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %8llu %s", port,
 		 format_service(r->svc, row), format_dir(row->dir), (unsigned long long)st->opened,
@@ -150,7 +150,7 @@ int table__summary(FILE *out, const struct report *r)
 		format_latency(p50, sizeof(p50), pct(st, 50));
 		format_latency(p90, sizeof(p90), pct(st, 90));
 		format_latency(p99, sizeof(p99), pct(st, 99));
-		format_latency(max, sizeof(max), st->lat ? st->lat->max : 0);
+		format_latency(max, sizeof(max), pct(st, 100));
 		format_process(proc, sizeof(proc), row);
 		fprintf(out, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %7s %s\n", port,
 			format_service(r->svc, row), format_dir(row->dir),

@@ -165,6 +165,24 @@ static void test_rank_is_exact(void **state)
 	test_expect_none(failures);
 }
 
+/* p = 100 is the exact max, not its bucket's middle: the table's and CSV's MAX rely on it. */
+static void test_p100_is_exact_max(void **state)
+{
+	static const uint64_t maxes[] = { 1, 63, 64, 65, 1000003, 123456789, 999999999999ULL };
+	struct hist *h = calloc(1, sizeof(*h));
+
+	(void)state;
+	assert_non_null(h);
+	for (size_t i = 0; i < ARRAY_SIZE(maxes); i++) {
+		hist__reset(h);
+		hist__add(h, 1);
+		hist__add(h, maxes[i]);
+		hist__add(h, maxes[i] / 2 + 1);
+		assert_int_equal(hist__percentile(h, 100), maxes[i]);
+	}
+	free(h);
+}
+
 static void test_empty_and_huge(void **state)
 {
 	struct hist h;
@@ -272,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_single_sample),
 		cmocka_unit_test(test_two_samples),
 		cmocka_unit_test(test_rank_is_exact),
+		cmocka_unit_test(test_p100_is_exact_max),
 		cmocka_unit_test(test_empty_and_huge),
 		cmocka_unit_test(test_merge_equals_one_histogram),
 		cmocka_unit_test(test_bucket_layout),
