@@ -7,8 +7,10 @@
 #include <bpf/bpf_helpers.h>
 #include "socktrace.h"
 
-#define MAX_INFLIGHT 16384 /* concurrent handshakes tracked; oldest evicted past this */
-#define MAX_LISTENERS 4096 /* listening sockets whose owner is remembered */
+#define MAX_INFLIGHT 16384     /* concurrent handshakes tracked; oldest evicted past this */
+#define MAX_LISTENERS 4096     /* listening sockets whose owner is remembered */
+#define MAX_ACCEPT_QUEUE 16384 /* established children waiting for accept() */
+#define MAX_UDP_RECV 4096      /* threads inside udp_recvmsg (kprobe backend) */
 #define RINGBUF_BYTES (2 << 20)
 
 /* Who started an active open, and when (keyed by socket address). */
@@ -56,6 +58,22 @@ struct {
 	__type(key, struct listener_key);
 	__type(value, struct listener_owner);
 } listeners SEC(".maps");
+
+/* Established passive opens not yet accepted: child socket -> ESTABLISHED time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_ACCEPT_QUEUE);
+	__type(key, __u64);
+	__type(value, __u64);
+} accept_queue SEC(".maps");
+
+/* kprobe backend: the socket a thread passed to udp_recvmsg, for the kretprobe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_UDP_RECV);
+	__type(key, __u64);
+	__type(value, __u64);
+} udp_recv_args SEC(".maps");
 
 static __always_inline void stat_inc(__u32 slot)
 {

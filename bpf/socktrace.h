@@ -15,6 +15,7 @@ enum event_kind {
 	EV_CONNECT_OK = 1,   /* active open reached ESTABLISHED */
 	EV_CONNECT_FAIL = 2, /* active open closed before ESTABLISHED; err says why */
 	EV_ACCEPT = 3,	     /* passive open reached ESTABLISHED on a listening port */
+	EV_ACCEPTED = 4,     /* accept() handed an ESTABLISHED connection to a process */
 };
 
 enum event_dir {
@@ -24,14 +25,18 @@ enum event_dir {
 
 /* Kernel-side counters, one slot each in the per-CPU "stats" array. */
 enum stat_slot {
-	STAT_RB_FULL = 0, /* events that could not be reserved in the ring buffer */
-	STAT_NO_START,	  /* connect completions whose start was not seen */
+	STAT_RB_FULL = 0,   /* events that could not be reserved in the ring buffer */
+	STAT_NO_START,	    /* connect completions whose start was not seen */
+	STAT_ACCEPT_MISSED, /* accepted connections whose accept() the hook did not see */
+	STAT_UDP_SENT,	    /* datagrams seen by the udp_send hook (until the UDP issue) */
+	STAT_UDP_RECV,	    /* datagrams seen by the udp_recv hook */
 	STAT_MAX,
 };
 
 struct event {
 	__u64 ts_ns;  /* bpf_ktime_get_ns() when the event happened */
-	__u64 lat_ns; /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK; 0 = no sample */
+	__u64 lat_ns; /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK;
+		       * accepted: ESTABLISHED -> accept() returned (queue wait); 0 = no sample */
 	union {
 		__u32 saddr_v4;
 		__u8 saddr_v6[16];

@@ -40,6 +40,30 @@ struct agg *agg__new(void)
 static void stats_free(struct agg_stats *st)
 {
 	free(st->lat);
+	free(st->wait);
+}
+
+/* Add a sample to a histogram allocated on first use; 0 or -ENOMEM. */
+static int sample_add(struct hist **h, uint64_t v)
+{
+	if (!*h && !(*h = calloc(1, sizeof(**h))))
+		return -ENOMEM;
+	hist__add(*h, v);
+	return 0;
+}
+
+/* Fold an interval's histogram into the run's, handing it over when the run has none. */
+static void sample_fold(struct hist **run, struct hist **iv)
+{
+	if (!*iv || !(*iv)->count)
+		return;
+	if (!*run) {
+		*run = *iv;
+		*iv = NULL;
+		return;
+	}
+	hist__merge(*run, *iv);
+	hist__reset(*iv);
 }
 
 void agg__free(struct agg *agg)
@@ -147,15 +171,19 @@ int agg__add(struct agg *agg, const struct event *ev)
 	if (!row)
 		return -ENOMEM;
 	st = &row->interval;
-	if (ev->kind == EV_CONNECT_FAIL) {
+	switch (ev->kind) {
+	case EV_CONNECT_FAIL:
 		st->failed++;
 		st->failed_by[fail_reason__from_errno(ev->err)]++;
-	} else {
-		if (ev->lat_ns && !st->lat && !(st->lat = calloc(1, sizeof(*st->lat))))
+		break;
+	case EV_ACCEPTED:
+		if (sample_add(&st->wait, ev->lat_ns))
+			return -ENOMEM;
+		break;
+	default:
+		if (ev->lat_ns && sample_add(&st->lat, ev->lat_ns))
 			return -ENOMEM;
 		st->opened++;
-		if (ev->lat_ns)
-			hist__add(st->lat, ev->lat_ns);
 	}
 	if (ev->pid)
 		procs_add(row, ev);
@@ -206,19 +234,10 @@ static void stats_fold(struct agg_stats *run, struct agg_stats *iv)
 	run->failed += iv->failed;
 	for (int i = 0; i < FAIL_MAX; i++)
 		run->failed_by[i] += iv->failed_by[i];
-	if (iv->lat && iv->lat->count) {
-		if (!run->lat) {
-			/* Hand the interval's histogram over instead of copying it. */
-			run->lat = iv->lat;
-			iv->lat = NULL;
-		} else {
-			hist__merge(run->lat, iv->lat);
-		}
-	}
+	sample_fold(&run->lat, &iv->lat);
+	sample_fold(&run->wait, &iv->wait);
 	iv->opened = iv->failed = 0;
 	memset(iv->failed_by, 0, sizeof(iv->failed_by));
-	if (iv->lat)
-		hist__reset(iv->lat);
 }
 
 void agg__next_interval(struct agg *agg)

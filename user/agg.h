@@ -8,6 +8,7 @@
 #ifndef AGG_H
 #define AGG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "events.h"
 #include "hist.h"
@@ -18,8 +19,15 @@ struct agg_stats {
 	uint64_t opened;
 	uint64_t failed;
 	uint64_t failed_by[FAIL_MAX];
-	struct hist *lat; /* connection latency, ns; NULL until the first sample */
+	struct hist *lat;  /* connection latency, ns; NULL until the first sample */
+	struct hist *wait; /* "in": accept-queue wait, ESTABLISHED -> accept(), ns */
 };
+
+/* Anything happened: opened, failed, or accept() took a queued connection. */
+static inline bool agg__stats_active(const struct agg_stats *st)
+{
+	return st->opened || st->failed || (st->wait && st->wait->count);
+}
 
 struct agg_proc {
 	char comm[TASK_COMM_LEN];

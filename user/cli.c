@@ -8,14 +8,22 @@
 #include "cli.h"
 
 enum {
-	OPT_CSV = 256
+	OPT_CSV = 256,
+	OPT_BACKEND,
+	OPT_CHECK,
 };
 
 static const struct option long_opts[] = {
-	{ "port", required_argument, NULL, 'p' },     { "interval", required_argument, NULL, 'i' },
-	{ "duration", required_argument, NULL, 'd' }, { "csv", required_argument, NULL, OPT_CSV },
-	{ "verbose", no_argument, NULL, 'v' },	      { "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },	      { 0 },
+	{ "port", required_argument, NULL, 'p' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ 0 },
 };
 
 void cli__usage(FILE *out)
@@ -28,6 +36,10 @@ void cli__usage(FILE *out)
 	      "  -i, --interval SEC   refresh the table and CSV every SEC seconds (default 1)\n"
 	      "  -d, --duration SEC   stop after SEC seconds (default: until Ctrl-C)\n"
 	      "      --csv FILE       also write per-port figures as CSV (- for stdout)\n"
+	      "      --backend NAME   attach with fentry, kprobe or tracepoint only\n"
+	      "                       (default auto: per hook, the first that attaches)\n"
+	      "      --check          show what this kernel offers and which backend each\n"
+	      "                       hook would use; exit 0 if socktrace can run here\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
@@ -64,6 +76,7 @@ static void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->action = CLI_RUN;
 	cfg->interval_s = 1.0;
+	cfg->backend = BACKEND_AUTO;
 }
 
 /* One option; 0 or -EINVAL with err set. */
@@ -87,6 +100,17 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 			return -EINVAL;
 		}
 		cfg->csv_path = arg;
+		return 0;
+	case OPT_BACKEND:
+		if (backend__parse(arg, &cfg->backend)) {
+			snprintf(err, errlen,
+				 "invalid backend '%s': use auto, fentry, kprobe or tracepoint",
+				 arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_CHECK:
+		cfg->action = CLI_CHECK;
 		return 0;
 	case 'v':
 		cfg->verbose = true;

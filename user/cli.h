@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "backend.h"
 #include "ports.h"
 
 struct services;
@@ -18,6 +19,7 @@ enum cli_action {
 	CLI_RUN,
 	CLI_HELP,
 	CLI_VERSION,
+	CLI_CHECK, /* --check: report what this kernel offers, then exit */
 };
 
 struct config {
@@ -27,6 +29,7 @@ struct config {
 	double interval_s;    /* table/CSV refresh */
 	double duration_s;    /* 0: until Ctrl-C / SIGTERM */
 	const char *csv_path; /* NULL: no CSV; "-": stdout */
+	enum backend backend; /* BACKEND_AUTO unless --backend */
 	bool verbose;
 };
 

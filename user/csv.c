@@ -19,7 +19,9 @@ struct csv {
 const char csv_header[] =
 	"timestamp,port,service,proto,direction,opened,failed,"
 	"lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,lat_samples,"
-	"failed_refused,failed_timeout,failed_reset,failed_unreachable,failed_aborted,failed_other";
+	"failed_refused,failed_timeout,failed_reset,failed_unreachable,failed_aborted,failed_other,"
+	"accept_wait_p50_us,accept_wait_p90_us,accept_wait_p99_us,accept_wait_max_us,"
+	"accept_wait_samples";
 
 /* Create, or open what exists without truncating it; never through a symlink. */
 static int open_no_follow(const char *path, bool *created)
@@ -135,6 +137,15 @@ static void csv_row(FILE *f, const char *when, const struct report *r, const str
 	fprintf(f, ",%llu", (unsigned long long)(st->lat ? st->lat->count : 0));
 	for (int i = 0; i < FAIL_MAX; i++)
 		fprintf(f, ",%llu", (unsigned long long)st->failed_by[i]);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		fputc(',', f);
+		latency_us(f, st->wait, pcts[i]);
+	}
+	/* "out" rows have no accept queue: empty, not 0. */
+	if (row->dir == DIR_IN)
+		fprintf(f, ",%llu", (unsigned long long)(st->wait ? st->wait->count : 0));
+	else
+		fputc(',', f);
 	fputs("\r\n", f);
 }
 
@@ -146,7 +157,7 @@ int csv__interval(struct csv *csv, const struct report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 
-		if (row->interval.opened || row->interval.failed)
+		if (agg__stats_active(&row->interval))
 			csv_row(csv->f, when, r, row);
 	}
 	return fflush(csv->f) ? -errno : 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agg.h"
+#include "check.h"
 #include "cli.h"
 #include "csv.h"
 #include "events.h"
@@ -119,6 +120,7 @@ static int report_interval(struct run *run)
 static int report_summary(struct run *run)
 {
 	uint64_t no_start = tracer__stat(run->tracer, STAT_NO_START);
+	uint64_t missed = tracer__stat(run->tracer, STAT_ACCEPT_MISSED);
 	struct report r;
 
 	report_fill(run, &r, now_mono() - run->start);
@@ -130,6 +132,11 @@ static int report_summary(struct run *run)
 		log_info("%llu connects began before tracing (or left the in-flight map): "
 			 "counted without latency or owner",
 			 (unsigned long long)no_start);
+	if (missed)
+		log_info("%llu connections were accepted where the accept hook could not see it "
+			 "(a thread already blocked in accept() at start, or past the kretprobe's "
+			 "maxactive): counted, without accept-queue wait",
+			 (unsigned long long)missed);
 	return table__summary(run->table ? stdout : stderr, &r) ? -EIO : 0;
 }
 
@@ -190,6 +197,7 @@ static int run_tracer(struct run *run)
 	}
 	/* Load and attach the probes. */
 	topts.ports = run->cfg.filter_ports ? &run->cfg.ports : NULL;
+	topts.backend = run->cfg.backend;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	if (run->csv && (err = csv__begin(run->csv))) {
@@ -236,6 +244,11 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
+	log_verbose = run.cfg.verbose;
+	if (run.cfg.action == CLI_CHECK) {
+		ret = tracer__preflight() || check__run(stdout) ? EXIT_RUNTIME : EXIT_OK;
+		goto cleanup;
+	}
 	if (run.cfg.action != CLI_RUN) {
 		if (run.cfg.action == CLI_HELP)
 			cli__usage(stdout);
@@ -244,7 +257,6 @@ int main(int argc, char **argv)
 		ret = EXIT_OK;
 		goto cleanup;
 	}
-	log_verbose = run.cfg.verbose;
 	if (run.cfg.filter_ports)
 		portset__format(&run.cfg.ports, run.ports, sizeof(run.ports));
 	else

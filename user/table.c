@@ -31,30 +31,34 @@ void table__free(struct table *t)
 	free(t);
 }
 
-static uint64_t pct(const struct agg_stats *st, double p)
+static uint64_t pct(const struct hist *h, double p)
 {
-	return st->lat ? hist__percentile(st->lat, p) : 0;
+	return h ? hist__percentile(h, p) : 0;
 }
 
-/* PORT SERVICE DIR OPENED FAILED P50 P99 MAX TOTAL PROCESS, for one row's interval. */
+/*
+ * PORT SERVICE DIR OPENED FAILED P50 P99 QWAIT99 TOTAL PROCESS, for one row's
+ * interval: 70 columns before PROCESS, so an 80-column terminal shows most of
+ * it. MAX and P90 are in the summary and the CSV.
+ */
 static void interval_cells(char *buf, size_t len, const struct report *r, const struct agg_row *row)
 {
 	const struct agg_stats *st = &row->interval;
-	char port[16], p50[16], p99[16], max[16], proc[40];
+	char port[16], p50[16], p99[16], wait99[16], proc[40];
 
 	format_port(port, sizeof(port), row);
-	format_latency(p50, sizeof(p50), pct(st, 50));
-	format_latency(p99, sizeof(p99), pct(st, 99));
-	format_latency(max, sizeof(max), pct(st, 100));
+	format_latency(p50, sizeof(p50), pct(st->lat, 50));
+	format_latency(p99, sizeof(p99), pct(st->lat, 99));
+	format_latency(wait99, sizeof(wait99), pct(st->wait, 99));
 	format_process(proc, sizeof(proc), row);
-	snprintf(buf, len, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %8llu %s", port,
+	snprintf(buf, len, "%-9s %-8.8s %-3s %6llu %6llu %7s %7s %7s %7llu %s", port,
 		 format_service(r->svc, row), format_dir(row->dir), (unsigned long long)st->opened,
-		 (unsigned long long)st->failed, p50, p99, max,
+		 (unsigned long long)st->failed, p50, p99, wait99,
 		 (unsigned long long)(row->run.opened + st->opened), proc);
 }
 
 static const char interval_header[] =
-	"PORT      SERVICE    DIR  OPENED FAILED     P50     P99     MAX    TOTAL PROCESS";
+	"PORT      SERVICE  DIR OPENED FAILED     P50     P99 QWAIT99   TOTAL PROCESS";
 
 static int terminal_width(FILE *out)
 {
@@ -100,7 +104,7 @@ static int table_plain(struct table *t, const struct report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 
-		if (!row->interval.opened && !row->interval.failed)
+		if (!agg__stats_active(&row->interval))
 			continue;
 		interval_cells(line, sizeof(line), r, row);
 		fprintf(t->out, "%-24s %s\n", when, line);
@@ -135,27 +139,29 @@ static void failure_reasons(char *buf, size_t len, const struct agg_stats *st)
 
 int table__summary(FILE *out, const struct report *r)
 {
-	char port[16], p50[16], p90[16], p99[16], max[16], proc[40], why[160];
+	char port[16], p50[16], p90[16], p99[16], max[16], w50[16], w99[16], proc[40], why[160];
 
 	fprintf(out, "\nsocktrace summary: %.1fs, ports %s, backend %s, %llu events, %llu lost\n",
 		r->elapsed_s, r->ports, r->backend, (unsigned long long)r->events,
 		(unsigned long long)r->lost);
-	fprintf(out, "PORT      SERVICE    DIR  OPENED FAILED     P50     P90     P99     MAX "
-		     "PROCESS\n");
+	fprintf(out, "PORT      SERVICE  DIR  OPENED FAILED     P50     P90     P99     MAX "
+		     "QWAIT50 QWAIT99 PROCESS\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 		const struct agg_stats *st = &row->run;
 
 		format_port(port, sizeof(port), row);
-		format_latency(p50, sizeof(p50), pct(st, 50));
-		format_latency(p90, sizeof(p90), pct(st, 90));
-		format_latency(p99, sizeof(p99), pct(st, 99));
-		format_latency(max, sizeof(max), pct(st, 100));
+		format_latency(p50, sizeof(p50), pct(st->lat, 50));
+		format_latency(p90, sizeof(p90), pct(st->lat, 90));
+		format_latency(p99, sizeof(p99), pct(st->lat, 99));
+		format_latency(max, sizeof(max), pct(st->lat, 100));
+		format_latency(w50, sizeof(w50), pct(st->wait, 50));
+		format_latency(w99, sizeof(w99), pct(st->wait, 99));
 		format_process(proc, sizeof(proc), row);
-		fprintf(out, "%-9s %-10.10s %-3s %7llu %6llu %7s %7s %7s %7s %s\n", port,
+		fprintf(out, "%-9s %-8.8s %-3s %7llu %6llu %7s %7s %7s %7s %7s %7s %s\n", port,
 			format_service(r->svc, row), format_dir(row->dir),
 			(unsigned long long)st->opened, (unsigned long long)st->failed, p50, p90,
-			p99, max, proc);
+			p99, max, w50, w99, proc);
 	}
 	if (!r->n)
 		fprintf(out, "(no connections)\n");

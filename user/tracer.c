@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "hooks.h"
 #include "log.h"
 #include "ports.h"
 #include "tracer.h"
@@ -26,8 +27,13 @@
 struct tracer {
 	struct socktrace_bpf *skel;
 	struct ring_buffer *rb;
+	struct hooks hooks;
 	int nr_cpus;
+	char backend[80]; /* tracer__backend() */
 };
+
+/* libbpf's warnings are noise while a failed load will be retried, or attach is being tried. */
+static bool quiet_warnings;
 
 static bool cap_effective(const struct __user_cap_data_struct data[2], int cap)
 {
@@ -59,6 +65,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	/* Warnings always (they carry the verifier's log on a failed load); the rest under -v. */
 	if (level != LIBBPF_WARN && !log_verbose)
 		return 0;
+	if (quiet_warnings && !log_verbose)
+		return 0;
 	return vfprintf(stderr, fmt, args);
 }
 
@@ -79,6 +87,124 @@ static int fail(int err, const char *what)
 	return err;
 }
 
+/* The next backend whose programs a failed load should drop, or BACKEND_MAX for none. */
+static enum backend next_drop(const struct hooks *h, enum backend only)
+{
+	for (int b = 0; b < BACKEND_TRACEPOINT; b++) {
+		if (!h->load_err[b] && (only == BACKEND_AUTO || b == (int)only))
+			return b;
+	}
+	return BACKEND_MAX;
+}
+
+/* One line for a forced backend that cannot be used, with what to do instead. */
+static int forced_fail(const char *what, enum backend b, int err)
+{
+	const char *hint = "";
+
+	if ((err == -EPERM || err == -EACCES) && b != BACKEND_TRACEPOINT)
+		hint = b == BACKEND_FENTRY ? ": this kernel refuses BPF trampolines (locked down?)"
+					   : ": this kernel refuses kprobes (locked down?)";
+	else if (err == -ENOENT)
+		hint = b == BACKEND_KPROBE ? ": this kernel offers no kprobes here"
+					   : ": not in this kernel";
+	log_err("cannot use --backend %s: %s: %s%s; socktrace --check shows what works here",
+		backend__name(b), what, strerror(-err), hint);
+	return err;
+}
+
+/*
+ * Open, configure and load. Every program this run may attach is loaded, so
+ * the verifier sees them all. A failed load is retried without the fentry
+ * programs, then without the kprobe ones: a kernel that cannot load a backend
+ * then simply does not offer it (and a forced one is reported as such).
+ */
+static int load(struct tracer *t, const struct tracer_opts *opts)
+{
+	enum backend drop;
+	int err;
+
+	for (;;) {
+		drop = next_drop(&t->hooks, opts->backend);
+		t->skel = socktrace_bpf__open();
+		if (!t->skel)
+			return fail(-errno, "open BPF object");
+		configure(t->skel, opts->ports);
+		hooks__prepare(&t->hooks, t->skel->obj, opts->backend);
+		quiet_warnings = drop != BACKEND_MAX; /* the last try shows the verifier's log */
+		err = socktrace_bpf__load(t->skel);
+		quiet_warnings = false;
+		if (!err)
+			break;
+		socktrace_bpf__destroy(t->skel);
+		t->skel = NULL;
+		if (drop == BACKEND_MAX)
+			return fail(err,
+				    "load BPF programs (socktrace -v shows the verifier's log)");
+		log_debug("loading failed (%s); retrying without %s programs", strerror(-err),
+			  backend__name(drop));
+		t->hooks.load_err[drop] = err;
+	}
+	if (opts->backend < BACKEND_TRACEPOINT && t->hooks.load_err[opts->backend])
+		return forced_fail("its BPF programs do not load", opts->backend,
+				   t->hooks.load_err[opts->backend]);
+	return 0;
+}
+
+/* A forced backend that does not attach for one hook. */
+static int forced_attach_fail(enum hook_id id, enum backend b, int err)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "the %s hook (%s) does not attach", hooks__name(id),
+		 hooks__describe(id, b));
+	return forced_fail(what, b, err);
+}
+
+static void backend_summary(struct tracer *t)
+{
+	enum backend c = t->hooks.hook[HOOK_CONNECT].backend;
+	enum backend a = t->hooks.hook[HOOK_ACCEPT].backend;
+
+	if (a == c)
+		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
+	else if (a == BACKEND_MAX)
+		snprintf(t->backend, sizeof(t->backend), "%s, no accept hook", backend__name(c));
+	else
+		snprintf(t->backend, sizeof(t->backend), "connect %s, accept %s", backend__name(c),
+			 backend__name(a));
+}
+
+/*
+ * State first: the connect and accept hooks' tracepoint variants ride on it.
+ * Then tell the state handler which hooks it no longer stands in for.
+ */
+static int attach(struct tracer *t, enum backend only)
+{
+	struct bpf_object *obj = t->skel->obj;
+	int err;
+
+	err = hooks__attach(&t->hooks, obj, HOOK_STATE, BACKEND_TRACEPOINT);
+	if (err)
+		return fail(err, "attach tracepoint sock:inet_sock_set_state");
+	err = hooks__attach(&t->hooks, obj, HOOK_CONNECT, only);
+	if (err)
+		return only == BACKEND_AUTO ? fail(err, "attach the connect hook")
+					    : forced_attach_fail(HOOK_CONNECT, only, err);
+	t->skel->data->connect_via_state =
+		t->hooks.hook[HOOK_CONNECT].backend == BACKEND_TRACEPOINT;
+	err = hooks__attach(&t->hooks, obj, HOOK_ACCEPT, only);
+	if (err && only != BACKEND_AUTO)
+		return forced_attach_fail(HOOK_ACCEPT, only, err);
+	if (err)
+		log_info("no accept hook attaches here (%s): no accept-queue wait, and passive "
+			 "opens are owned by the process that called listen()",
+			 strerror(-err));
+	t->skel->bss->accept_hooked = !err;
+	backend_summary(t);
+	return 0;
+}
+
 int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
@@ -87,35 +213,59 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	if (!t)
 		return fail(-ENOMEM, "allocate tracer");
 	libbpf_set_print(libbpf_print);
+	hooks__init(&t->hooks);
 	t->nr_cpus = libbpf_num_possible_cpus();
-	t->skel = socktrace_bpf__open();
-	if (!t->skel) {
-		err = fail(-errno, "open BPF object");
+	err = load(t, opts);
+	if (err)
 		goto cleanup;
-	}
-	configure(t->skel, opts->ports);
-	err = socktrace_bpf__load(t->skel);
-	if (err) {
-		fail(err, "load BPF programs (socktrace -v shows the verifier's log)");
+	quiet_warnings = true;
+	err = attach(t, opts->backend);
+	quiet_warnings = false;
+	if (err)
 		goto cleanup;
-	}
-	err = socktrace_bpf__attach(t->skel);
-	if (err) {
-		fail(err, "attach tracepoint sock:inet_sock_set_state");
-		goto cleanup;
-	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), opts->on_event, opts->ctx,
 				 NULL);
 	if (!t->rb) {
 		err = fail(-errno, "create ring buffer");
 		goto cleanup;
 	}
-	log_debug("hook inet_sock_set_state: backend tracepoint (tp_btf)");
 	*out = t;
 	return 0;
 cleanup:
 	tracer__stop(t);
 	return err;
+}
+
+int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return fail(-ENOMEM, "allocate tracer");
+	libbpf_set_print(libbpf_print);
+	hooks__init(&t->hooks);
+	err = load(t, opts);
+	if (err) {
+		tracer__stop(t);
+		return err;
+	}
+	quiet_warnings = true;
+	for (int id = 0; id < HOOK_MAX; id++)
+		hooks__probe(&t->hooks, t->skel->obj, id);
+	quiet_warnings = false;
+	*out = t;
+	return 0;
+}
+
+struct bpf_object *tracer__object(const struct tracer *t)
+{
+	return t->skel->obj;
+}
+
+const struct hooks *tracer__hooks(const struct tracer *t)
+{
+	return &t->hooks;
 }
 
 int tracer__poll(struct tracer *t, int timeout_ms)
@@ -142,8 +292,7 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot)
 
 const char *tracer__backend(const struct tracer *t)
 {
-	(void)t;
-	return "tracepoint";
+	return t->backend;
 }
 
 void tracer__stop(struct tracer *t)
@@ -151,6 +300,7 @@ void tracer__stop(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	hooks__detach(&t->hooks);
 	socktrace_bpf__destroy(t->skel);
 	free(t);
 }

@@ -5,8 +5,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "backend.h"
 #include "socktrace.h"
 
+struct bpf_object;
+struct hooks;
 struct portset;
 struct tracer;
 
@@ -15,6 +18,7 @@ typedef int (*tracer_event_fn)(void *ctx, void *data, size_t size);
 
 struct tracer_opts {
 	const struct portset *ports; /* NULL: every port */
+	enum backend backend;	     /* BACKEND_AUTO: per hook, the best that attaches */
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -25,6 +29,14 @@ struct tracer_opts {
  */
 int tracer__start(struct tracer **out, const struct tracer_opts *opts);
 
+/*
+ * For --check: load every program (the verifier sees them all) and try each
+ * backend of each hook, leaving nothing attached. 0 or -errno as above.
+ */
+int tracer__probe(struct tracer **out, const struct tracer_opts *opts);
+struct bpf_object *tracer__object(const struct tracer *t);
+const struct hooks *tracer__hooks(const struct tracer *t);
+
 /* Deliver queued events, waiting up to timeout_ms. Count, or -errno (-EINTR on a signal). */
 int tracer__poll(struct tracer *t, int timeout_ms);
 
@@ -34,7 +46,7 @@ int tracer__drain(struct tracer *t);
 /* A kernel-side counter summed over CPUs. */
 uint64_t tracer__stat(struct tracer *t, enum stat_slot slot);
 
-/* The backend the hooks attached with: "tracepoint". */
+/* The backend the hooks attached with: "fentry", or "connect kprobe, accept tracepoint". */
 const char *tracer__backend(const struct tracer *t);
 
 /* Detach and free everything; accepts NULL. */

@@ -108,14 +108,19 @@ tcp_touch() {
 	done
 }
 
-# start_socktrace ARGS...: run socktrace in the background, wait until attached.
+# start_socktrace ARGS...: run socktrace in the background (on BACKEND if the run is
+# forced onto one), wait until attached. Not via a function: $! must be socktrace.
 start_socktrace() {
-	"$SOCKTRACE" "$@" >"$TMP/st.out" 2>"$TMP/st.err" &
+	"$SOCKTRACE" ${BACKEND:+--backend "$BACKEND"} "$@" >"$TMP/st.out" 2>"$TMP/st.err" &
 	ST_PID=$!
 	PIDS+=("$ST_PID")
 	if ! wait_until 20 grep -q "tracing TCP connections" "$TMP/st.err"; then
 		echo "socktrace did not attach:" >&2
 		cat "$TMP/st.err" >&2
+		return 1
+	fi
+	if [ -n "$BACKEND" ] && ! grep -q "(backend $BACKEND)" "$TMP/st.err"; then
+		echo "socktrace is not on backend $BACKEND: $(cat "$TMP/st.err")" >&2
 		return 1
 	fi
 }
@@ -159,9 +164,12 @@ summary_row() {
 	sed -n '/^socktrace summary:/,$p' "$1" | awk -v p="$2/tcp" -v d="$3" '$1 == p && $3 == d'
 }
 
-# summary_col FILE PORT DIRECTION N: field N of that line (4 = OPENED, 5 = FAILED, 10 = PROCESS).
+# summary_col FILE PORT DIRECTION NAME: that line's value in the column headed NAME (OPENED...).
 summary_col() {
-	summary_row "$1" "$2" "$3" | awk -v n="$4" '{ print $n }'
+	sed -n '/^socktrace summary:/,$p' "$1" |
+		awk -v p="$2/tcp" -v d="$3" -v name="$4" '
+			$1 == "PORT" && !col { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+			col && $1 == p && $3 == d { print $col }'
 }
 
 # check DESCRIPTION EXPECTED ACTUAL: record a failed expectation.
@@ -200,9 +208,21 @@ summary_events() {
 # table_sum FILE PORT DIRECTION: OPENED summed over the plain interval lines.
 table_sum() {
 	sed '/^socktrace summary:/,$d' "$1" |
-		awk -v p="$2/tcp" -v d="$3" '$2 == p && $4 == d { s += $5 } END { print s + 0 }'
+		awk -v p="$2/tcp" -v d="$3" '
+			$1 == "TIME" { for (i = 1; i <= NF; i++) if ($i == "OPENED") col = i }
+			col && $2 == p && $4 == d { s += $col }
+			END { print s + 0 }'
 }
 
-# Our program's name as bpftool shows it (the kernel keeps 15 characters).
-PROG_NAME=tp_inet_sock_se
-no_socktrace_progs() { ! bpftool prog show 2>/dev/null | grep -q "name $PROG_NAME"; }
+# Our programs' names as bpftool shows them (the kernel keeps 15 characters).
+PROG_NAMES=$(sed -En 's/^int (BPF_[A-Z]+\()?([a-z0-9_]+)[(,)].*/\2/p' \
+	"$(dirname "${BASH_SOURCE[0]}")/../../bpf/socktrace.bpf.c" | cut -c1-15)
+no_socktrace_progs() {
+	! bpftool prog show 2>/dev/null | awk '{ print $4 }' | grep -qxF "$PROG_NAMES"
+}
+
+# nginx_pids: the master's pid and its workers', one per line.
+nginx_pids() {
+	echo "$NGINX_PID"
+	pgrep -P "$NGINX_PID"
+}

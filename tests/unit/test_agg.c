@@ -308,6 +308,41 @@ static void test_processes(void **state)
 	assert_int_equal(row->procs_more, 3); /* extra1 x2, extra2 x1 */
 }
 
+/*
+ * accept() is not another opened connection: it adds an accept-queue wait
+ * sample and names the accepting process. The wait survives the fold into the
+ * run, and an interval with only accept() calls in it still counts as active.
+ */
+static void test_accept_queue_wait(void **state)
+{
+	struct agg *agg = *state;
+	struct agg_row *row;
+
+	add_n(agg, ev_accept(443, 30000), 4);
+	add_n(agg, with_proc(ev_accepted(443, 2000000), "nginx", 7), 3);
+	row = find_row(agg, 443, DIR_IN);
+	assert_int_equal(row->interval.opened, 4);
+	assert_int_equal(row->interval.lat->count, 4);
+	assert_int_equal(row->interval.wait->count, 3);
+	assert_int_equal(hist__percentile(row->interval.wait, 100), 2000000);
+	assert_string_equal(row->procs[0].comm, "nginx");
+	assert_int_equal(row->procs[0].count, 3);
+
+	agg__next_interval(agg);
+	add_n(agg, ev_accepted(443, 1000000), 1); /* the fourth, accepted an interval later */
+	row = find_row(agg, 443, DIR_IN);
+	assert_true(agg__stats_active(&row->interval));
+	assert_int_equal(row->interval.opened, 0);
+	assert_int_equal(row->run.opened, 4);
+	assert_int_equal(row->run.wait->count, 3);
+	agg__next_interval(agg);
+	assert_false(agg__stats_active(&row->interval));
+	assert_int_equal(row->run.wait->count, 4);
+	/* The smallest is reported at its bucket's middle, within 1/64. */
+	assert_in_range(hist__percentile(row->run.wait, 1), 1000000 - 1000000 / 64,
+			1000000 + 1000000 / 64);
+}
+
 static void test_empty_and_free_null(void **state)
 {
 	assert_int_equal(row_count(*state), 0);
@@ -328,6 +363,7 @@ int main(void)
 		AGG_TEST(test_row_order),
 		AGG_TEST(test_tie_order_by_port),
 		AGG_TEST(test_many_rows),
+		AGG_TEST(test_accept_queue_wait),
 		AGG_TEST(test_processes),
 		AGG_TEST(test_empty_and_free_null),
 	};

@@ -76,6 +76,7 @@ static void assert_defaults(const struct config *cfg)
 	assert_false(cfg->filter_ports);
 	assert_int_equal(portset__count(&cfg->ports), 0);
 	assert_false(cfg->verbose);
+	assert_int_equal(cfg->backend, BACKEND_AUTO);
 }
 
 static void test_defaults(void **state)
@@ -130,10 +131,8 @@ static void test_actions(void **state)
 		const char *word;
 		enum cli_action action;
 	} cases[] = {
-		{ "-h", CLI_HELP },
-		{ "--help", CLI_HELP },
-		{ "-V", CLI_VERSION },
-		{ "--version", CLI_VERSION },
+		{ "-h", CLI_HELP },	      { "--help", CLI_HELP },	{ "-V", CLI_VERSION },
+		{ "--version", CLI_VERSION }, { "--check", CLI_CHECK },
 	};
 	struct config cfg;
 	struct args a;
@@ -141,6 +140,27 @@ static void test_actions(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		parse_ok(state, &a, WORDS(cases[i].word), &cfg);
 		assert_int_equal(cfg.action, cases[i].action);
+	}
+}
+
+static void test_backends(void **state)
+{
+	static const struct {
+		const char *name;
+		enum backend backend;
+	} cases[] = {
+		{ "auto", BACKEND_AUTO },
+		{ "fentry", BACKEND_FENTRY },
+		{ "kprobe", BACKEND_KPROBE },
+		{ "tracepoint", BACKEND_TRACEPOINT },
+	};
+	struct config cfg;
+	struct args a;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		parse_ok(state, &a, WORDS("--backend", cases[i].name), &cfg);
+		assert_int_equal(cfg.backend, cases[i].backend);
+		assert_string_equal(backend__name(cfg.backend), cases[i].name);
 	}
 }
 
@@ -179,6 +199,10 @@ static void test_errors(void **state)
 		{ { "-v", "-p" }, { "-p" } },
 		{ { "-v", "--interval" }, { "--interval" } },
 		{ { "extra" }, { "extra" } },
+		{ { "--backend", "ebpf" }, { "backend", "ebpf" } },
+		{ { "--backend", "" }, { "backend", "''" } },
+		{ { "--backend", "FENTRY" }, { "backend", "FENTRY" } },
+		{ { "--backend" }, { "--backend" } },
 		{ { "-v", "extra", "-i", "2" }, { "extra" } },
 	};
 	int failures = 0;
@@ -235,13 +259,10 @@ static void test_repeated_parse_starts_clean(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_ports_repeat_and_union),
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_actions),
-		cmocka_unit_test(test_parse_twice),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_repeated_parse_starts_clean),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_ports_repeat_and_union),
+		cmocka_unit_test(test_values),	 cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_backends), cmocka_unit_test(test_parse_twice),
+		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_repeated_parse_starts_clean),
 	};
 
 	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);

@@ -148,6 +148,7 @@ static void write_report(const struct services *svc, const char *path)
 	add_n(agg, ev_accept(22, 100000), 3);
 	agg__next_interval(agg);
 	add_n(agg, ev_accept(443, 250000), 2);
+	add_n(agg, ev_accepted(443, 4000000), 2);
 	add_n(agg, ev_fail(9999, ECONNREFUSED), 1);
 	add_n(agg, ev_fail(9999, ETIMEDOUT), 1);
 	r.rows = agg__rows(agg, &r.n);
@@ -182,12 +183,18 @@ static void test_interval_round_trip(void **state)
 	for (int i = 7; i <= 10; i++) /* p50, p90, p99, max: every sample took 250 us */
 		assert_latency_us(fields[i], 250);
 	assert_string_equal(column(&t, fields, "lat_samples"), "2");
+	assert_latency_us(column(&t, fields, "accept_wait_p50_us"), 4000);
+	assert_latency_us(column(&t, fields, "accept_wait_max_us"), 4000);
+	assert_string_equal(column(&t, fields, "accept_wait_samples"), "2");
 
 	assert_non_null(find_row(&t, "9999", "out", fields));
 	assert_fields(fields, row9999, ARRAY_SIZE(row9999));
 	assert_string_equal(column(&t, fields, "failed_refused"), "1");
 	assert_string_equal(column(&t, fields, "failed_timeout"), "1");
 	assert_string_equal(column(&t, fields, "failed_aborted"), "0");
+	/* An active open has no accept queue: empty, not 0. */
+	assert_string_equal(column(&t, fields, "accept_wait_p99_us"), "");
+	assert_string_equal(column(&t, fields, "accept_wait_samples"), "");
 
 	assert_null(find_row(&t, "22", "in", fields));
 	free(t.header[0]);

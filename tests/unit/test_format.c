@@ -196,7 +196,7 @@ static void test_decode_rejects(void **state)
 		{ 1, EV_CONNECT_OK, DIR_OUT, IPPROTO_TCP },
 		{ sizeof(struct event) - 1, EV_CONNECT_OK, DIR_OUT, IPPROTO_TCP },
 		{ sizeof(struct event), 0, DIR_OUT, IPPROTO_TCP },
-		{ sizeof(struct event), EV_ACCEPT + 1, DIR_IN, IPPROTO_TCP },
+		{ sizeof(struct event), EV_ACCEPTED + 1, DIR_IN, IPPROTO_TCP },
 		{ sizeof(struct event), 255, DIR_IN, IPPROTO_TCP },
 		{ sizeof(struct event), EV_ACCEPT, 2, IPPROTO_TCP },
 		{ sizeof(struct event), EV_ACCEPT, 255, IPPROTO_TCP },

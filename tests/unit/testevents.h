@@ -17,6 +17,15 @@ static inline struct event ev_accept(uint16_t port, uint64_t lat_ns)
 			       .lat_ns = lat_ns };
 }
 
+/* accept() took a connection on local port `port` after wait_ns in the queue. */
+static inline struct event ev_accepted(uint16_t port, uint64_t wait_ns)
+{
+	struct event ev = ev_accept(port, wait_ns);
+
+	ev.kind = EV_ACCEPTED;
+	return ev;
+}
+
 /* Connected out to remote port `port` from a local ephemeral port. */
 static inline struct event ev_connect(uint16_t port, uint64_t lat_ns)
 {
