@@ -36,7 +36,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration demo install clean format
+.PHONY: all deps test test-unit test-integration test-vm demo install clean format
 
 all: $(OUTPUT)/socktrace
 
@@ -84,6 +84,10 @@ test-unit: $(UNIT_TESTS)
 
 test-integration: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)tests/integration/run $(OUTPUT)/socktrace
+
+# The integration suite once per backend on Debian's stock kernel, under qemu.
+test-vm: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
+	$(Q)tests/vm/run -- tests/vm/suite $(OUTPUT)/socktrace
 
 # Everything, with each runner's summary and one total; non-zero on any failure.
 test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(OUTPUT)/deps-test.stamp

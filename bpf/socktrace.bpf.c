@@ -137,7 +137,9 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 	e->dir = DIR_IN;
 	e->lat_ns = (__u64)(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3) * 1000;
 	if (accept_hooked) {
-		bpf_map_update_elem(&accept_queue, &key, &e->ts_ns, BPF_ANY);
+		__u64 ts = e->ts_ns; /* from the stack: 6.1 refuses ring-buffer memory as a value */
+
+		bpf_map_update_elem(&accept_queue, &key, &ts, BPF_ANY);
 	} else {
 		owner = bpf_map_lookup_elem(&listeners, &lk);
 		if (owner) {

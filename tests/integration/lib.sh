@@ -214,6 +214,9 @@ table_sum() {
 			END { print s + 0 }'
 }
 
+# The loopback TCP peer for cases the common tools cannot make on purpose.
+peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
+
 # Our programs' names as bpftool shows them (the kernel keeps 15 characters).
 PROG_NAMES=$(sed -En 's/^int (BPF_[A-Z]+\()?([a-z0-9_]+)[(,)].*/\2/p' \
 	"$(dirname "${BASH_SOURCE[0]}")/../../bpf/socktrace.bpf.c" | cut -c1-15)

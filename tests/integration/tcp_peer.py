@@ -5,6 +5,10 @@
                                        connection fills the accept queue the
                                        kernel drops further SYNs. SIGUSR1
                                        accepts (and closes) one connection.
+  tcp_peer.py slow-acceptor PORT N     listen(N) and accept nothing until SIGUSR1;
+                                       then accept (and close) N connections, exit.
+  tcp_peer.py blocked-acceptor PORT    block in accept() at once; accept (and close)
+                                       one connection, exit.
   tcp_peer.py connect PORT             one blocking connect that must succeed.
   tcp_peer.py timeout PORT N           N connects in parallel with TCP_SYNCNT=1;
                                        each must fail with ETIMEDOUT (~3 s).
@@ -26,6 +30,25 @@ def stuck_listener(port):
     s.listen(0)
     while signal.sigwait([signal.SIGTERM, signal.SIGINT, signal.SIGUSR1]) == signal.SIGUSR1:
         s.accept()[0].close()
+
+
+def listener(port, backlog):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(backlog)
+    return s
+
+
+def slow_acceptor(port, n):
+    s = listener(port, n)
+    signal.sigwait([signal.SIGUSR1])
+    for _ in range(n):
+        s.accept()[0].close()
+
+
+def blocked_acceptor(port):
+    listener(port, 1).accept()[0].close()
 
 
 def connect(port):
@@ -70,6 +93,11 @@ if __name__ == "__main__":
     if mode == "stuck-listener":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1])
         stuck_listener(port)
+    elif mode == "slow-acceptor":
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
+        slow_acceptor(port, int(sys.argv[3]))
+    elif mode == "blocked-acceptor":
+        blocked_acceptor(port)
     elif mode == "connect":
         connect(port)
     elif mode in ("timeout", "abort"):
