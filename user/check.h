@@ -5,8 +5,6 @@
 
 #include <stdio.h>
 
-struct portset;
-
 /* Print the report to out; 0 if socktrace can run here, else -errno. */
 int check__run(FILE *out);
 
