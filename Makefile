@@ -24,7 +24,8 @@ LDLIBS := -l:libbpf.a -lelf -lz -lm
 # User-space modules that need no skeleton and no root: unit tests link these.
 CORE_SRCS := agg backend cli csv events format hist log ports services table
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
-APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o $(CORE_OBJS)
+APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o \
+	    $(OUTPUT)/portsview.o $(CORE_OBJS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)

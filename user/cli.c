@@ -29,7 +29,9 @@ static const struct option long_opts[] = {
 void cli__usage(FILE *out)
 {
 	fputs("Usage: socktrace [OPTIONS]\n"
+	      "       socktrace ports [-p SPEC]\n"
 	      "Trace TCP connections per port: opened, failed, connect latency.\n"
+	      "`socktrace ports` prints the sockets open now, grouped by port, and exits.\n"
 	      "\n"
 	      "  -p, --port SPEC      ports to trace: 443, 80,443, 8000-8100, https\n"
 	      "                       (repeatable; default: every port)\n"
@@ -154,6 +156,11 @@ int cli__parse(int argc, char **argv, const struct services *svc, struct config 
 		ret = parse_opt(opt, optarg, svc, cfg, err, errlen);
 		if (ret)
 			return ret;
+	}
+	/* One command word, anywhere among the options (getopt moves it to the end). */
+	if (optind < argc && !strcmp(argv[optind], "ports") && cfg->action == CLI_RUN) {
+		cfg->action = CLI_PORTS;
+		optind++;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);

@@ -20,6 +20,7 @@ enum cli_action {
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_CHECK, /* --check: report what this kernel offers, then exit */
+	CLI_PORTS, /* "socktrace ports": the sockets open now, grouped by port, then exit */
 };
 
 struct config {

@@ -19,6 +19,7 @@
 #include "events.h"
 #include "log.h"
 #include "ports.h"
+#include "portsview.h"
 #include "report.h"
 #include "services.h"
 #include "table.h"
@@ -247,6 +248,12 @@ int main(int argc, char **argv)
 	log_verbose = run.cfg.verbose;
 	if (run.cfg.action == CLI_CHECK) {
 		ret = tracer__preflight() || check__run(stdout) ? EXIT_RUNTIME : EXIT_OK;
+		goto cleanup;
+	}
+	if (run.cfg.action == CLI_PORTS) {
+		/* portsview__run() prints its own one-line error. */
+		ret = tracer__preflight() || portsview__run(stdout, &run.cfg, run.svc) ? EXIT_RUNTIME
+											: EXIT_OK;
 		goto cleanup;
 	}
 	if (run.cfg.action != CLI_RUN) {
