@@ -11,6 +11,7 @@
 #define MAX_LISTENERS 4096     /* listening sockets whose owner is remembered */
 #define MAX_ACCEPT_QUEUE 16384 /* established children waiting for accept() */
 #define MAX_UDP_RECV 4096      /* threads inside udp_recvmsg (kprobe backend) */
+#define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
 #define RINGBUF_BYTES (2 << 20)
 
 /* Who started an active open, and when (keyed by socket address). */
@@ -66,6 +67,25 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } accept_queue SEC(".maps");
+
+/* An open connection on a traced port: its row, and when it opened. */
+struct conn {
+	__u64 start_ns; /* 0: already open at start (snapshot), lifetime unknown */
+	__u16 port;	/* service port */
+	__u8 dir;	/* enum event_dir */
+	__u8 flags;	/* enum event_flag, plus CONN_CLOSED */
+	__u16 sport;	/* the socket's own ports: a freed socket's address is */
+	__u16 dport;	/* reused, and a stale entry must not match the new one */
+};
+
+#define CONN_CLOSED 0x80 /* closed, kept for a reset the kernel sends after CLOSE */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_CONNS);
+	__type(key, __u64);
+	__type(value, struct conn);
+} conns SEC(".maps");
 
 /* kprobe backend: the socket a thread passed to udp_recvmsg, for the kretprobe. */
 struct {

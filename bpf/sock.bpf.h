@@ -26,6 +26,24 @@ static __always_inline __u32 sk_netns(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
+/*
+ * Payload bytes, each counted once: bytes_sent counts retransmitted payload
+ * again (bytes_retrans says how much); bytes_received is rcv_nxt's progress,
+ * which takes one more for the peer's FIN, once tcp_fin() has set SOCK_DONE.
+ */
+static __always_inline __u64 tcp_payload_sent(const struct tcp_sock *tp)
+{
+	return BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+}
+
+static __always_inline __u64 tcp_payload_received(const struct sock *sk)
+{
+	__u64 fin = BPF_CORE_READ(sk, __sk_common.skc_flags) >>
+		    bpf_core_enum_value(enum sock_flags, SOCK_DONE);
+
+	return BPF_CORE_READ((const struct tcp_sock *)sk, bytes_received) - (fin & 1);
+}
+
 /* Fill the socket 5-tuple part of an event. */
 static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk)
 {

@@ -25,6 +25,7 @@ const volatile __u64 port_bitmap[65536 / 64] = {};
  */
 volatile bool connect_via_state = true; /* no connect hook: SYN_SENT starts a connect */
 volatile bool accept_hooked = false;	/* an accept hook reports accept() */
+volatile int seed_pass;			/* snapshot iterator: 0 listeners, 1 connections */
 
 static __always_inline bool port_traced(__u16 port)
 {
@@ -37,6 +38,18 @@ static __always_inline void current_owner(__u32 *pid, __u8 *comm)
 {
 	*pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(comm, TASK_COMM_LEN);
+}
+
+/* A connection on a traced port is open: remember its row for its close. */
+static __always_inline void conn_open(const struct sock *sk, __u16 port, __u8 dir, __u64 ts)
+{
+	struct conn c = { .start_ns = ts, .port = port, .dir = dir };
+	__u64 key = (__u64)sk;
+
+	c.sport = sk_local_port(sk);
+	c.dport = sk_remote_port(sk);
+
+	bpf_map_update_elem(&conns, &key, &c, BPF_ANY); /* a freed socket's address is reused */
 }
 
 /* Active open begins, in the connecting process: remember who and when. */
@@ -83,6 +96,8 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 	} else {
 		stat_inc(STAT_NO_START);
 	}
+	if (ok)
+		conn_open(sk, e->dport, DIR_OUT, e->ts_ns);
 	bpf_ringbuf_submit(e, 0);
 out:
 	bpf_map_delete_elem(&inflight, &key);
@@ -147,6 +162,7 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 			__builtin_memcpy(e->comm, owner->comm, TASK_COMM_LEN);
 		}
 	}
+	conn_open(sk, lk.port, DIR_IN, e->ts_ns);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -196,6 +212,80 @@ static __always_inline int handle_passive_leaving(const struct sock *sk)
 		return 0; /* closing while still in the queue: accept() may yet take it */
 	stat_inc(STAT_ACCEPT_MISSED);
 	bpf_map_delete_elem(&accept_queue, &key);
+	return 0;
+}
+
+/*
+ * A connection socktrace saw open (or found at start) reaches CLOSE: report
+ * its lifetime and what it carried. The entry stays, marked closed, because
+ * the kernel sends the reset of an abortive close (unread data, SO_LINGER 0)
+ * only after the socket is already in CLOSE.
+ */
+static __always_inline int handle_conn_close(const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u64 key = (__u64)sk;
+	struct conn *c;
+	struct event *e;
+
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c || (c->flags & CONN_CLOSED))
+		return 0;
+	c->flags |= CONN_CLOSED;
+	e = event_reserve();
+	if (!e)
+		return 0;
+	sk_fill_tuple(e, sk);
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = EV_CLOSE;
+	e->dir = c->dir;
+	if (c->dir == DIR_IN)
+		e->sport = c->port;
+	else
+		e->dport = c->port;
+	e->lat_ns = c->start_ns ? e->ts_ns - c->start_ns : 0;
+	e->bytes_sent = tcp_payload_sent(tp);
+	e->bytes_received = tcp_payload_received(sk);
+	e->retrans = BPF_CORE_READ(tp, total_retrans);
+	e->flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* A reset on a connection: noted for its close, or reported now if it came after. */
+static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
+{
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct event *e;
+	__u16 lport;
+
+	if (!c)
+		return 0;
+	/* Another socket at a reused address? (CLOSE releases the local port: 0.) */
+	lport = sk_local_port(sk);
+	if (c->dport != sk_remote_port(sk) || (lport && lport != c->sport)) {
+		bpf_map_delete_elem(&conns, &key);
+		return 0;
+	}
+	if (!(c->flags & CONN_CLOSED)) {
+		c->flags |= flag;
+		return 0;
+	}
+	e = event_reserve();
+	if (e) {
+		sk_fill_tuple(e, sk);
+		e->ts_ns = bpf_ktime_get_ns();
+		e->kind = EV_RESET;
+		e->dir = c->dir;
+		if (c->dir == DIR_IN)
+			e->sport = c->port;
+		else
+			e->dport = c->port;
+		e->flags = flag;
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
 
@@ -251,7 +341,9 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 		break;
 	}
 	if (oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT)
-		return handle_passive_leaving(sk);
+		handle_passive_leaving(sk);
+	if (newstate == TCP_CLOSE)
+		return handle_conn_close(sk);
 	return 0;
 }
 
@@ -265,6 +357,84 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 	if (sk_protocol(sk) != IPPROTO_TCP)
 		return 0;
 	return handle_tcp_state(sk, oldstate, newstate);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tp_tcp_receive_reset, const struct sock *sk)
+{
+	return handle_reset(sk, EVF_RST_RECV);
+}
+
+/* sk is NULL for a reset in reply to a segment that matched no socket. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
+{
+	return sk ? handle_reset(sk, EVF_RST_SENT) : 0;
+}
+
+/*
+ * Snapshot at start (iter/tcp, run twice by user space): pass 0 records the
+ * listening ports, pass 1 the connections open on traced ports, classified
+ * "in" when their local port has a listener in the same namespace. Each is
+ * written to the iterator's output as a struct event, and remembered for its
+ * close. BPF_NOEXIST: a connection the hooks already saw is not counted twice.
+ */
+static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state)
+{
+	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
+	struct conn c = {};
+	struct event e = {};
+	__u64 key = (__u64)sk;
+
+	switch (state) {
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
+		break;
+	default:
+		return 0;
+	}
+	c.dir = bpf_map_lookup_elem(&listeners, &lk) ? DIR_IN : DIR_OUT;
+	c.sport = lk.port;
+	c.dport = sk_remote_port(sk);
+	c.port = c.dir == DIR_IN ? c.sport : c.dport;
+	if (!port_traced(c.port) || bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
+		return 0;
+	sk_fill_tuple(&e, sk);
+	e.kind = EV_EXISTING;
+	e.dir = c.dir;
+	e.ts_ns = bpf_ktime_get_ns();
+	bpf_seq_write(seq, &e, sizeof(e));
+	return 0;
+}
+
+SEC("iter/tcp")
+int iter_tcp_seed(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct listener_key lk = {};
+	struct listener_owner owner = {};
+	const struct sock *sk;
+	int state;
+
+	if (!skc)
+		return 0;
+	sk = (const struct sock *)bpf_skc_to_tcp_sock(skc); /* no request or timewait socks */
+	if (!sk)
+		return 0;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (seed_pass == 1)
+		return seed_conn(ctx->meta->seq, sk, state);
+	if (state != TCP_LISTEN)
+		return 0;
+	lk.netns = sk_netns(sk);
+	lk.port = sk_local_port(sk);
+	owner.sk = (__u64)sk;
+	bpf_map_update_elem(&listeners, &lk, &owner, BPF_NOEXIST); /* owner unknown: pid 0 */
+	return 0;
 }
 
 /* Hook "connect": active open starts, in the connecting process. */

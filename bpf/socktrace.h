@@ -16,6 +16,16 @@ enum event_kind {
 	EV_CONNECT_FAIL = 2, /* active open closed before ESTABLISHED; err says why */
 	EV_ACCEPT = 3,	     /* passive open reached ESTABLISHED on a listening port */
 	EV_ACCEPTED = 4,     /* accept() handed an ESTABLISHED connection to a process */
+	EV_CLOSE = 5,	     /* a connection seen open closed: lifetime, bytes, retransmits */
+	EV_EXISTING = 6,     /* a connection already open at start (from the snapshot) */
+	EV_RESET = 7,	     /* a reset sent on a connection after it closed (flags) */
+	EV_KIND_MAX = EV_RESET,
+};
+
+/* event.flags */
+enum event_flag {
+	EVF_RST_SENT = 1, /* this host sent a reset on the connection */
+	EVF_RST_RECV = 2, /* the peer reset the connection */
 };
 
 enum event_dir {
@@ -34,9 +44,12 @@ enum stat_slot {
 };
 
 struct event {
-	__u64 ts_ns;  /* bpf_ktime_get_ns() when the event happened */
-	__u64 lat_ns; /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK;
-		       * accepted: ESTABLISHED -> accept() returned (queue wait); 0 = no sample */
+	__u64 ts_ns;	      /* bpf_ktime_get_ns() when the event happened */
+	__u64 lat_ns;	      /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK;
+			       * accepted: ESTABLISHED -> accept() returned (queue wait);
+			       * close: lifetime, ESTABLISHED -> CLOSE; 0 = no sample */
+	__u64 bytes_sent;     /* close: payload bytes the peer acknowledged */
+	__u64 bytes_received; /* close: payload bytes received */
 	union {
 		__u32 saddr_v4;
 		__u8 saddr_v6[16];
@@ -49,13 +62,15 @@ struct event {
 	__u32 pid;		  /* owning process (tgid); 0 when unknown */
 	__u32 netns;		  /* network namespace inode */
 	__u32 err;		  /* EV_CONNECT_FAIL: sk_err (ECONNREFUSED...); 0: aborted */
+	__u32 retrans;		  /* close: segments retransmitted over the connection's life */
 	__u16 sport;		  /* local port, host order */
 	__u16 dport;		  /* remote port, host order */
 	__u16 family;		  /* AF_INET or AF_INET6 */
 	__u8 kind;		  /* enum event_kind */
 	__u8 dir;		  /* enum event_dir */
 	__u8 proto;		  /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 pad[7];
+	__u8 flags;		  /* enum event_flag */
+	__u8 pad[6];
 };
 
 #endif /* SOCKTRACE_H */

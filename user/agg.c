@@ -41,6 +41,7 @@ static void stats_free(struct agg_stats *st)
 {
 	free(st->lat);
 	free(st->wait);
+	free(st->life);
 }
 
 /* Add a sample to a histogram allocated on first use; 0 or -ENOMEM. */
@@ -172,6 +173,12 @@ int agg__add(struct agg *agg, const struct event *ev)
 		return -ENOMEM;
 	st = &row->interval;
 	switch (ev->kind) {
+	case EV_CONNECT_OK:
+	case EV_ACCEPT:
+		if (ev->lat_ns && sample_add(&st->lat, ev->lat_ns))
+			return -ENOMEM;
+		st->opened++;
+		break;
 	case EV_CONNECT_FAIL:
 		st->failed++;
 		st->failed_by[fail_reason__from_errno(ev->err)]++;
@@ -180,10 +187,22 @@ int agg__add(struct agg *agg, const struct event *ev)
 		if (sample_add(&st->wait, ev->lat_ns))
 			return -ENOMEM;
 		break;
-	default:
-		if (ev->lat_ns && sample_add(&st->lat, ev->lat_ns))
+	case EV_CLOSE:
+		if (ev->lat_ns && sample_add(&st->life, ev->lat_ns))
 			return -ENOMEM;
-		st->opened++;
+		st->closed++;
+		st->bytes_sent += ev->bytes_sent;
+		st->bytes_received += ev->bytes_received;
+		st->retransmits += ev->retrans;
+		/* a close can carry resets */
+		__attribute__((fallthrough));
+	case EV_RESET:
+		st->resets_sent += !!(ev->flags & EVF_RST_SENT);
+		st->resets_received += !!(ev->flags & EVF_RST_RECV);
+		return 0; /* the owner was counted when it opened */
+	case EV_EXISTING:
+		st->existing++;
+		return 0;
 	}
 	if (ev->pid)
 		procs_add(row, ev);
@@ -234,9 +253,19 @@ static void stats_fold(struct agg_stats *run, struct agg_stats *iv)
 	run->failed += iv->failed;
 	for (int i = 0; i < FAIL_MAX; i++)
 		run->failed_by[i] += iv->failed_by[i];
+	run->closed += iv->closed;
+	run->existing += iv->existing;
+	run->bytes_sent += iv->bytes_sent;
+	run->bytes_received += iv->bytes_received;
+	run->retransmits += iv->retransmits;
+	run->resets_sent += iv->resets_sent;
+	run->resets_received += iv->resets_received;
 	sample_fold(&run->lat, &iv->lat);
 	sample_fold(&run->wait, &iv->wait);
-	iv->opened = iv->failed = 0;
+	sample_fold(&run->life, &iv->life);
+	iv->opened = iv->failed = iv->closed = iv->existing = 0;
+	iv->bytes_sent = iv->bytes_received = iv->retransmits = 0;
+	iv->resets_sent = iv->resets_received = 0;
 	memset(iv->failed_by, 0, sizeof(iv->failed_by));
 }
 

@@ -19,14 +19,31 @@ struct agg_stats {
 	uint64_t opened;
 	uint64_t failed;
 	uint64_t failed_by[FAIL_MAX];
+	uint64_t closed;	 /* connections that closed (seen open, or found at start) */
+	uint64_t existing;	 /* connections found open at start (snapshot) */
+	uint64_t bytes_sent;	 /* TCP: payload acknowledged by the peer, at close */
+	uint64_t bytes_received; /* TCP: payload received, at close */
+	uint64_t retransmits;	 /* TCP: segments retransmitted, at close */
+	uint64_t resets_sent, resets_received;
 	struct hist *lat;  /* connection latency, ns; NULL until the first sample */
 	struct hist *wait; /* "in": accept-queue wait, ESTABLISHED -> accept(), ns */
+	struct hist *life; /* lifetime of connections seen open, ESTABLISHED -> CLOSE, ns */
 };
 
-/* Anything happened: opened, failed, or accept() took a queued connection. */
+/* Anything happened in these figures (a row with none is left out of an interval). */
 static inline bool agg__stats_active(const struct agg_stats *st)
 {
-	return st->opened || st->failed || (st->wait && st->wait->count);
+	return st->opened || st->failed || st->closed || st->existing || st->resets_sent ||
+	       st->resets_received || (st->wait && st->wait->count);
+}
+
+/* Connections open at the end of what `run` and `interval` cover. */
+static inline uint64_t agg__active(const struct agg_stats *run, const struct agg_stats *interval)
+{
+	uint64_t in = run->existing + run->opened + interval->existing + interval->opened;
+	uint64_t out = run->closed + interval->closed;
+
+	return in > out ? in - out : 0;
 }
 
 struct agg_proc {

@@ -23,6 +23,7 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "wide", no_argument, NULL, 'w' },
 	{ 0 },
 };
 
@@ -38,6 +39,8 @@ void cli__usage(FILE *out)
 	      "  -i, --interval SEC   refresh the table and CSV every SEC seconds (default 1)\n"
 	      "  -d, --duration SEC   stop after SEC seconds (default: until Ctrl-C)\n"
 	      "      --csv FILE       also write per-port figures as CSV (- for stdout)\n"
+	      "  -w, --wide           more table columns: total, bytes, retransmits,\n"
+	      "                       resets, lifetime\n"
 	      "      --backend NAME   attach with fentry, kprobe or tracepoint only\n"
 	      "                       (default auto: per hook, the first that attaches)\n"
 	      "      --check          show what this kernel offers and which backend each\n"
@@ -114,6 +117,9 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 	case OPT_CHECK:
 		cfg->action = CLI_CHECK;
 		return 0;
+	case 'w':
+		cfg->wide = true;
+		return 0;
 	case 'v':
 		cfg->verbose = true;
 		return 0;
@@ -148,7 +154,7 @@ int cli__parse(int argc, char **argv, const struct services *svc, struct config 
 	config_defaults(cfg);
 	optind = 0; /* 0, not 1: glibc then also resets its internal state */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:i:d:vhV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:i:d:wvhV", long_opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
 			bad_option(opt, argv, err, errlen);
 			return -EINVAL;

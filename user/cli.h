@@ -32,6 +32,7 @@ struct config {
 	const char *csv_path; /* NULL: no CSV; "-": stdout */
 	enum backend backend; /* BACKEND_AUTO unless --backend */
 	bool verbose;
+	bool wide; /* -w: more columns in the live table */
 };
 
 /*

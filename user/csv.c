@@ -21,7 +21,10 @@ const char csv_header[] =
 	"lat_p50_us,lat_p90_us,lat_p99_us,lat_max_us,lat_samples,"
 	"failed_refused,failed_timeout,failed_reset,failed_unreachable,failed_aborted,failed_other,"
 	"accept_wait_p50_us,accept_wait_p90_us,accept_wait_p99_us,accept_wait_max_us,"
-	"accept_wait_samples";
+	"accept_wait_samples,"
+	"closed,active,bytes_sent,bytes_received,datagrams_sent,datagrams_received,resp_p50_us,"
+	"resp_p99_us,retransmits,resets,resets_sent,resets_received,lifetime_p50_us,"
+	"lifetime_p99_us,lifetime_max_us";
 
 /* Create, or open what exists without truncating it; never through a symlink. */
 static int open_no_follow(const char *path, bool *created)
@@ -119,6 +122,32 @@ static void latency_us(FILE *f, const struct hist *h, double p)
 		fprintf(f, "%.1f", (double)hist__percentile(h, p) / 1e3);
 }
 
+static void u64_field(FILE *f, uint64_t v)
+{
+	fprintf(f, ",%llu", (unsigned long long)v);
+}
+
+/* closed ... lifetime_max_us; fields that do not apply to the protocol are empty. */
+static void lifecycle_fields(FILE *f, const struct agg_row *row)
+{
+	static const double life_pcts[] = { 50, 99, 100 };
+	const struct agg_stats *st = &row->interval;
+
+	u64_field(f, st->closed);
+	u64_field(f, agg__active(&row->run, st));
+	u64_field(f, st->bytes_sent);
+	u64_field(f, st->bytes_received);
+	fputs(",,,,", f); /* datagrams_sent, datagrams_received, resp_p50_us, resp_p99_us: UDP */
+	u64_field(f, st->retransmits);
+	u64_field(f, st->resets_sent + st->resets_received);
+	u64_field(f, st->resets_sent);
+	u64_field(f, st->resets_received);
+	for (size_t i = 0; i < sizeof(life_pcts) / sizeof(life_pcts[0]); i++) {
+		fputc(',', f);
+		latency_us(f, st->life, life_pcts[i]);
+	}
+}
+
 static void csv_row(FILE *f, const char *when, const struct report *r, const struct agg_row *row)
 {
 	static const double pcts[] = { 50, 90, 99, 100 /* max */ };
@@ -146,6 +175,7 @@ static void csv_row(FILE *f, const char *when, const struct report *r, const str
 		fprintf(f, ",%llu", (unsigned long long)(st->wait ? st->wait->count : 0));
 	else
 		fputc(',', f);
+	lifecycle_fields(f, row);
 	fputs("\r\n", f);
 }
 

@@ -9,7 +9,7 @@ int event__decode(const void *data, size_t size, struct event *ev)
 	if (size < sizeof(*ev))
 		return -EINVAL;
 	memcpy(ev, data, sizeof(*ev));
-	if (ev->kind < EV_CONNECT_OK || ev->kind > EV_ACCEPTED)
+	if (ev->kind < EV_CONNECT_OK || ev->kind > EV_KIND_MAX)
 		return -EINVAL;
 	if (ev->dir != DIR_IN && ev->dir != DIR_OUT)
 		return -EINVAL;

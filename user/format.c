@@ -26,6 +26,27 @@ void format_latency(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.2fs", v / 1e9);
 }
 
+void format_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	/* Below 9.95 one decimal; the rounded text of the rest fits "1023K". */
+	if (v < 9.95)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+}
+
 void format_iso8601(char *buf, size_t len, const struct timespec *ts)
 {
 	struct tm tm;

@@ -14,6 +14,9 @@ struct services;
 void format_latency(char *buf, size_t len, uint64_t ns);
 
 /* ISO 8601 UTC with milliseconds: "2026-11-21T09:15:28.123Z". */
+/* Bytes in at most 6 characters: "512", "1.5K", "23M", "1.2G" (powers of 1024). */
+void format_bytes(char *buf, size_t len, uint64_t bytes);
+
 void format_iso8601(char *buf, size_t len, const struct timespec *ts);
 
 /* "443/tcp". */

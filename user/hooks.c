@@ -28,8 +28,9 @@ struct hook_def {
 static const struct hook_def defs[HOOK_MAX] = {
 	[HOOK_STATE] = {
 		"state",
-		{ [BACKEND_TRACEPOINT] = { { "tp_inet_sock_set_state" },
-					   "tp_btf sock:inet_sock_set_state" } },
+		{ [BACKEND_TRACEPOINT] = { { "tp_inet_sock_set_state", "tp_tcp_send_reset",
+					     "tp_tcp_receive_reset" },
+					   "tp_btf sock:inet_sock_set_state, tcp:tcp_*_reset" } },
 	},
 	[HOOK_CONNECT] = {
 		"connect",
@@ -136,7 +137,9 @@ void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend 
 		enum backend b;
 		bool load;
 
-		if (!prog_role(name, &id, &b)) {
+		if (!strncmp(bpf_program__section_name(prog), "iter/", 5)) {
+			load = true; /* the snapshot at start: run, not attached to a hook */
+		} else if (!prog_role(name, &id, &b)) {
 			log_err("BPF program %s serves no hook: fix the table in user/hooks.c",
 				name);
 			load = false;

@@ -191,7 +191,7 @@ static int run_tracer(struct run *run)
 		return EXIT_USAGE;
 	}
 	run->agg = agg__new();
-	run->table = csv_stdout ? NULL : table__new(stdout, isatty(STDOUT_FILENO));
+	run->table = csv_stdout ? NULL : table__new(stdout, isatty(STDOUT_FILENO), run->cfg.wide);
 	if (!run->agg || (!csv_stdout && !run->table)) {
 		log_err("failed to allocate: %s", strerror(ENOMEM));
 		goto cleanup;
@@ -201,6 +201,7 @@ static int run_tracer(struct run *run)
 	topts.backend = run->cfg.backend;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
+	tracer__seed(run->tracer, &topts); /* connections already open; says so if it cannot */
 	if (run->csv && (err = csv__begin(run->csv))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
@@ -252,8 +253,9 @@ int main(int argc, char **argv)
 	}
 	if (run.cfg.action == CLI_PORTS) {
 		/* portsview__run() prints its own one-line error. */
-		ret = tracer__preflight() || portsview__run(stdout, &run.cfg, run.svc) ? EXIT_RUNTIME
-											: EXIT_OK;
+		ret = tracer__preflight() || portsview__run(stdout, &run.cfg, run.svc)
+			      ? EXIT_RUNTIME
+			      : EXIT_OK;
 		goto cleanup;
 	}
 	if (run.cfg.action != CLI_RUN) {

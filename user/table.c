@@ -12,10 +12,11 @@
 struct table {
 	FILE *out;
 	bool tty;
+	bool wide;
 	bool header_done; /* plain mode prints its header once */
 };
 
-struct table *table__new(FILE *out, bool tty)
+struct table *table__new(FILE *out, bool tty, bool wide)
 {
 	struct table *t = calloc(1, sizeof(*t));
 
@@ -23,6 +24,7 @@ struct table *table__new(FILE *out, bool tty)
 		return NULL;
 	t->out = out;
 	t->tty = tty;
+	t->wide = wide;
 	return t;
 }
 
@@ -37,28 +39,46 @@ static uint64_t pct(const struct hist *h, double p)
 }
 
 /*
- * PORT SERVICE DIR OPENED FAILED P50 P99 QWAIT99 TOTAL PROCESS, for one row's
- * interval: 70 columns before PROCESS, so an 80-column terminal shows most of
- * it. MAX and P90 are in the summary and the CSV.
+ * PORT SERVICE DIR ACTIVE OPEN CLOSE FAIL P50 P99 QWAIT99 [wide columns]
+ * PROCESS, for one row's interval: 70 columns before PROCESS, so an 80-column
+ * terminal shows most of it. MAX and P90 are in the summary and the CSV.
  */
-static void interval_cells(char *buf, size_t len, const struct report *r, const struct agg_row *row)
+static const char interval_header[] =
+	"PORT      SERVICE  DIR ACTIVE  OPEN CLOSE  FAIL    P50    P99 QWAIT99";
+static const char wide_header[] = "   TOTAL   SENT   RECV RETRANS RESETS LIFE50";
+
+static void interval_cells(char *buf, size_t len, const struct table *t, const struct report *r,
+			   const struct agg_row *row)
 {
 	const struct agg_stats *st = &row->interval;
-	char port[16], p50[16], p99[16], wait99[16], proc[40];
+	char port[16], p50[16], p99[16], wait99[16], proc[40], wide[128] = "";
+	char sent[16], recv[16], life50[16];
 
 	format_port(port, sizeof(port), row);
 	format_latency(p50, sizeof(p50), pct(st->lat, 50));
 	format_latency(p99, sizeof(p99), pct(st->lat, 99));
 	format_latency(wait99, sizeof(wait99), pct(st->wait, 99));
 	format_process(proc, sizeof(proc), row);
-	snprintf(buf, len, "%-9s %-8.8s %-3s %6llu %6llu %7s %7s %7s %7llu %s", port,
-		 format_service(r->svc, row), format_dir(row->dir), (unsigned long long)st->opened,
-		 (unsigned long long)st->failed, p50, p99, wait99,
-		 (unsigned long long)(row->run.opened + st->opened), proc);
+	if (t->wide) {
+		format_bytes(sent, sizeof(sent), st->bytes_sent);
+		format_bytes(recv, sizeof(recv), st->bytes_received);
+		format_latency(life50, sizeof(life50), pct(st->life, 50));
+		snprintf(wide, sizeof(wide), " %7llu %6s %6s %7llu %6llu %6s",
+			 (unsigned long long)(row->run.opened + st->opened), sent, recv,
+			 (unsigned long long)st->retransmits,
+			 (unsigned long long)(st->resets_sent + st->resets_received), life50);
+	}
+	snprintf(buf, len, "%-9s %-8.8s %-3s %6llu %5llu %5llu %5llu %6s %6s %7s%s %s", port,
+		 format_service(r->svc, row), format_dir(row->dir),
+		 (unsigned long long)agg__active(&row->run, st), (unsigned long long)st->opened,
+		 (unsigned long long)st->closed, (unsigned long long)st->failed, p50, p99, wait99,
+		 wide, proc);
 }
 
-static const char interval_header[] =
-	"PORT      SERVICE  DIR OPENED FAILED     P50     P99 QWAIT99   TOTAL PROCESS";
+static void header(char *buf, size_t len, const struct table *t)
+{
+	snprintf(buf, len, "%s%s PROCESS", interval_header, t->wide ? wide_header : "");
+}
 
 static int terminal_width(FILE *out)
 {
@@ -78,9 +98,10 @@ static int table_tty(struct table *t, const struct report *r)
 	/* Home the cursor and clear the screen, then draw. */
 	fprintf(t->out, "\033[H\033[2J");
 	fprintf(t->out, "socktrace  ports %s  backend %s  %s\n\n", r->ports, r->backend, when);
-	fprintf(t->out, "%.*s\n", width, interval_header);
+	header(line, sizeof(line), t);
+	fprintf(t->out, "%.*s\n", width, line);
 	for (size_t i = 0; i < r->n; i++) {
-		interval_cells(line, sizeof(line), r, r->rows[i]);
+		interval_cells(line, sizeof(line), t, r, r->rows[i]);
 		fprintf(t->out, "%.*s\n", width, line);
 	}
 	if (!r->n)
@@ -97,7 +118,8 @@ static int table_plain(struct table *t, const struct report *r)
 	char line[LINE_MAX_LEN], when[40];
 
 	if (!t->header_done) {
-		fprintf(t->out, "%-24s %s\n", "TIME", interval_header);
+		header(line, sizeof(line), t);
+		fprintf(t->out, "%-24s %s\n", "TIME", line);
 		t->header_done = true;
 	}
 	format_iso8601(when, sizeof(when), &r->end);
@@ -106,7 +128,7 @@ static int table_plain(struct table *t, const struct report *r)
 
 		if (!agg__stats_active(&row->interval))
 			continue;
-		interval_cells(line, sizeof(line), r, row);
+		interval_cells(line, sizeof(line), t, r, row);
 		fprintf(t->out, "%-24s %s\n", when, line);
 	}
 	if (r->lost)
@@ -134,6 +156,37 @@ static void failure_reasons(char *buf, size_t len, const struct agg_stats *st)
 		n = snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "",
 			     fail_reason__name(i), (unsigned long long)st->failed_by[i]);
 		used += n > 0 ? (size_t)n : 0;
+	}
+}
+
+/* Per row with closes: what the connections carried and how long they lived. */
+static void lifecycle_summary(FILE *out, const struct report *r)
+{
+	char port[16], sent[16], recv[16], l50[16], l99[16], lmax[16];
+	bool header_done = false;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct agg_row *row = r->rows[i];
+		const struct agg_stats *st = &row->run;
+
+		if (!st->closed && !st->resets_sent && !st->resets_received)
+			continue;
+		if (!header_done) {
+			fprintf(out, "\nPORT      DIR  ACTIVE CLOSED   SENT   RECV RETRANS "
+				     "RST-OUT RST-IN LIFE50 LIFE99 LIFEMAX\n");
+			header_done = true;
+		}
+		format_port(port, sizeof(port), row);
+		format_bytes(sent, sizeof(sent), st->bytes_sent);
+		format_bytes(recv, sizeof(recv), st->bytes_received);
+		format_latency(l50, sizeof(l50), pct(st->life, 50));
+		format_latency(l99, sizeof(l99), pct(st->life, 99));
+		format_latency(lmax, sizeof(lmax), pct(st->life, 100));
+		fprintf(out, "%-9s %-3s %7llu %6llu %6s %6s %7llu %7llu %6llu %6s %6s %7s\n", port,
+			format_dir(row->dir), (unsigned long long)agg__active(st, &row->interval),
+			(unsigned long long)st->closed, sent, recv,
+			(unsigned long long)st->retransmits, (unsigned long long)st->resets_sent,
+			(unsigned long long)st->resets_received, l50, l99, lmax);
 	}
 }
 
@@ -165,6 +218,7 @@ int table__summary(FILE *out, const struct report *r)
 	}
 	if (!r->n)
 		fprintf(out, "(no connections)\n");
+	lifecycle_summary(out, r);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 

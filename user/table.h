@@ -12,9 +12,10 @@ struct table;
 /*
  * tty: redraw the whole table in place every interval (escape codes, lines
  * cut to the terminal's width); otherwise print a header once and then one
- * plain line per active row per interval. NULL when out of memory.
+ * plain line per active row per interval. wide: also TOTAL, bytes,
+ * retransmits, resets and lifetime. NULL when out of memory.
  */
-struct table *table__new(FILE *out, bool tty);
+struct table *table__new(FILE *out, bool tty, bool wide);
 void table__free(struct table *t);
 
 /* Show one interval. Returns 0 or -EIO when the output cannot be written. */

@@ -258,6 +258,49 @@ int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
 	return 0;
 }
 
+/* One pass of the snapshot iterator; each record goes to on_event like a ring-buffer one. */
+static int seed_pass(struct tracer *t, int pass, const struct tracer_opts *opts)
+{
+	struct event ev;
+	struct bpf_link *link;
+	ssize_t n;
+	int fd, err = 0;
+
+	t->skel->bss->seed_pass = pass;
+	link = bpf_program__attach_iter(t->skel->progs.iter_tcp_seed, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* Records are written whole, so every read returns whole records. */
+	while ((n = read(fd, &ev, sizeof(ev))) > 0) {
+		if (n == sizeof(ev) && pass == 1)
+			opts->on_event(opts->ctx, &ev, sizeof(ev));
+	}
+	if (n < 0)
+		err = -errno;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+int tracer__seed(struct tracer *t, const struct tracer_opts *opts)
+{
+	int err = seed_pass(t, 0, opts);
+
+	if (!err)
+		err = seed_pass(t, 1, opts);
+	if (err)
+		log_info("no snapshot of open connections (%s): ACTIVE counts only those opened "
+			 "from now on",
+			 strerror(-err));
+	return err;
+}
+
 struct bpf_object *tracer__object(const struct tracer *t)
 {
 	return t->skel->obj;

@@ -30,6 +30,13 @@ struct tracer_opts {
 int tracer__start(struct tracer **out, const struct tracer_opts *opts);
 
 /*
+ * Snapshot the connections already open on traced ports, after attaching:
+ * each is handed to opts->on_event as an EV_EXISTING record, and its close
+ * will be reported. 0 or -errno (said in one line; tracing goes on).
+ */
+int tracer__seed(struct tracer *t, const struct tracer_opts *opts);
+
+/*
  * For --check: load every program (the verifier sees them all) and try each
  * backend of each hook, leaving nothing attached. 0 or -errno as above.
  */

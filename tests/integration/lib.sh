@@ -159,14 +159,19 @@ print(min(vals) if vals else "none")
 PY
 }
 
+# summary_block FILE: the summary's first table, from its title to the first empty line.
+summary_block() {
+	sed -n '/^socktrace summary:/,/^$/p' "$1"
+}
+
 # summary_row FILE PORT DIRECTION: the summary table's line for PORT/tcp DIRECTION.
 summary_row() {
-	sed -n '/^socktrace summary:/,$p' "$1" | awk -v p="$2/tcp" -v d="$3" '$1 == p && $3 == d'
+	summary_block "$1" | awk -v p="$2/tcp" -v d="$3" '$1 == p && $3 == d'
 }
 
 # summary_col FILE PORT DIRECTION NAME: that line's value in the column headed NAME (OPENED...).
 summary_col() {
-	sed -n '/^socktrace summary:/,$p' "$1" |
+	summary_block "$1" |
 		awk -v p="$2/tcp" -v d="$3" -v name="$4" '
 			$1 == "PORT" && !col { for (i = 1; i <= NF; i++) if ($i == name) col = i }
 			col && $1 == p && $3 == d { print $col }'
@@ -205,11 +210,11 @@ summary_events() {
 	sed -n 's/^socktrace summary:.* \([0-9]*\) events, .*/\1/p' "$1"
 }
 
-# table_sum FILE PORT DIRECTION: OPENED summed over the plain interval lines.
+# table_sum FILE PORT DIRECTION: OPEN summed over the plain interval lines.
 table_sum() {
 	sed '/^socktrace summary:/,$d' "$1" |
 		awk -v p="$2/tcp" -v d="$3" '
-			$1 == "TIME" { for (i = 1; i <= NF; i++) if ($i == "OPENED") col = i }
+			$1 == "TIME" { for (i = 1; i <= NF; i++) if ($i == "OPEN") col = i }
 			col && $2 == p && $4 == d { s += $col }
 			END { print s + 0 }'
 }

@@ -10,6 +10,16 @@
   tcp_peer.py blocked-acceptor PORT    block in accept() at once; accept (and close)
                                        one connection, exit.
   tcp_peer.py connect PORT             one blocking connect that must succeed.
+  tcp_peer.py transfer HOST PORT N X Y N connections to a server of its own on
+                                       HOST:PORT (127.0.0.1 or ::1), one after the
+                                       other: each client sends X bytes, reads Y
+                                       and the end; the server reads X, sends Y,
+                                       closes.
+  tcp_peer.py hold HOST PORT K         K connections to a server of its own, held
+                                       open; prints "ready" when all are
+                                       established. SIGUSR1: the clients close;
+                                       SIGUSR2: they reset (SO_LINGER 0). The
+                                       server closes each end after EOF or RST.
   tcp_peer.py timeout PORT N           N connects in parallel with TCP_SYNCNT=1;
                                        each must fail with ETIMEDOUT (~3 s).
   tcp_peer.py abort PORT N             N non-blocking connects closed before
@@ -18,6 +28,7 @@ Exits non-zero when an outcome differs from the one asked for.
 """
 import errno
 import signal
+import struct
 import socket
 import sys
 import threading
@@ -49,6 +60,64 @@ def slow_acceptor(port, n):
 
 def blocked_acceptor(port):
     listener(port, 1).accept()[0].close()
+
+
+def recv_exactly(sock, n):
+    got = 0
+    while got < n:
+        chunk = sock.recv(min(65536, n - got))
+        if not chunk:
+            sys.exit(f"transfer: peer closed after {got} of {n} bytes")
+        got += len(chunk)
+
+
+def transfer(host, port, n, x, y):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    srv = socket.socket(family)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    srv.listen(n)
+
+    def serve():
+        for _ in range(n):
+            conn = srv.accept()[0]
+            recv_exactly(conn, x)
+            conn.sendall(b"s" * y)
+            conn.close()
+
+    server = threading.Thread(target=serve)
+    server.start()
+    for _ in range(n):
+        c = socket.create_connection((host, port), timeout=20)
+        c.sendall(b"c" * x)
+        recv_exactly(c, y)
+        if c.recv(1):
+            sys.exit("transfer: more bytes than asked for")
+        c.close()
+    server.join()
+
+
+def hold(host, port, k):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    srv = socket.socket(family)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    srv.listen(k)
+    clients = [socket.create_connection((host, port), timeout=20) for _ in range(k)]
+    servers = [srv.accept()[0] for _ in range(k)]
+    print("ready", flush=True)
+    sig = signal.sigwait([signal.SIGUSR1, signal.SIGUSR2])
+    for c in clients:
+        if sig == signal.SIGUSR2:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+    for s in servers:
+        try:
+            if s.recv(1):
+                sys.exit("hold: unexpected data")
+        except ConnectionResetError:
+            pass
+        s.close()
 
 
 def connect(port):
@@ -89,6 +158,13 @@ def abort(port, n):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "transfer":
+        transfer(sys.argv[2], *map(int, sys.argv[3:7]))
+        sys.exit(0)
+    if sys.argv[1] == "hold":
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGUSR2])
+        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(0)
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "stuck-listener":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1])

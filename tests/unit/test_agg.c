@@ -343,6 +343,56 @@ static void test_accept_queue_wait(void **state)
 			1000000 + 1000000 / 64);
 }
 
+/*
+ * Lifecycle: closes add lifetime, bytes, retransmits and resets but are not
+ * opened connections; connections found at start count as active; ACTIVE is
+ * found-at-start + opened - closed over the run, never below 0.
+ */
+static void test_lifecycle(void **state)
+{
+	struct agg *agg = *state;
+	struct agg_row *row;
+	struct event ev;
+
+	add_n(agg, (struct event){ .kind = EV_EXISTING, .dir = DIR_IN, .proto = IPPROTO_TCP,
+				   .sport = 443, .dport = TEST_EPHEMERAL },
+	      2);
+	add_n(agg, ev_accept(443, 30000), 5);
+	row = find_row(agg, 443, DIR_IN);
+	assert_int_equal(agg__active(&row->run, &row->interval), 7);
+	agg__next_interval(agg);
+
+	ev = ev_close(443, DIR_IN, 5000000, 100, 40);
+	ev.retrans = 2;
+	ev.flags = EVF_RST_RECV;
+	add_n(agg, ev, 3);
+	add_n(agg, ev_close(443, DIR_IN, 0, 7, 1), 1); /* found at start: no lifetime */
+	ev = ev_close(443, DIR_IN, 0, 0, 0);
+	ev.kind = EV_RESET;
+	ev.flags = EVF_RST_SENT;
+	add_n(agg, ev, 1);
+	row = find_row(agg, 443, DIR_IN);
+	assert_true(agg__stats_active(&row->interval));
+	assert_int_equal(row->interval.opened, 0);
+	assert_int_equal(row->interval.closed, 4);
+	assert_int_equal(row->interval.bytes_sent, 307);
+	assert_int_equal(row->interval.bytes_received, 121);
+	assert_int_equal(row->interval.retransmits, 6);
+	assert_int_equal(row->interval.resets_received, 3);
+	assert_int_equal(row->interval.resets_sent, 1);
+	assert_int_equal(row->interval.life->count, 3);
+	assert_int_equal(hist__percentile(row->interval.life, 100), 5000000);
+	assert_int_equal(agg__active(&row->run, &row->interval), 3);
+	assert_int_equal(row->procs[0].count, 0); /* closes name no process */
+	agg__next_interval(agg);
+	assert_int_equal(row->run.closed, 4);
+	assert_int_equal(row->run.existing, 2);
+	assert_int_equal(row->run.life->count, 3);
+
+	add_n(agg, ev_close(443, DIR_IN, 1000, 0, 0), 5); /* more closes than opens seen */
+	assert_int_equal(agg__active(&row->run, &row->interval), 0);
+}
+
 static void test_empty_and_free_null(void **state)
 {
 	assert_int_equal(row_count(*state), 0);
@@ -364,6 +414,7 @@ int main(void)
 		AGG_TEST(test_tie_order_by_port),
 		AGG_TEST(test_many_rows),
 		AGG_TEST(test_accept_queue_wait),
+		AGG_TEST(test_lifecycle),
 		AGG_TEST(test_processes),
 		AGG_TEST(test_empty_and_free_null),
 	};

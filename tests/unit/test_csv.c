@@ -149,6 +149,7 @@ static void write_report(const struct services *svc, const char *path)
 	agg__next_interval(agg);
 	add_n(agg, ev_accept(443, 250000), 2);
 	add_n(agg, ev_accepted(443, 4000000), 2);
+	add_n(agg, ev_close(443, DIR_IN, 9000000, 1000, 200), 1);
 	add_n(agg, ev_fail(9999, ECONNREFUSED), 1);
 	add_n(agg, ev_fail(9999, ETIMEDOUT), 1);
 	r.rows = agg__rows(agg, &r.n);
@@ -186,6 +187,15 @@ static void test_interval_round_trip(void **state)
 	assert_latency_us(column(&t, fields, "accept_wait_p50_us"), 4000);
 	assert_latency_us(column(&t, fields, "accept_wait_max_us"), 4000);
 	assert_string_equal(column(&t, fields, "accept_wait_samples"), "2");
+	assert_string_equal(column(&t, fields, "closed"), "1");
+	assert_string_equal(column(&t, fields, "active"), "1"); /* 2 opened, 1 closed */
+	assert_string_equal(column(&t, fields, "bytes_sent"), "1000");
+	assert_string_equal(column(&t, fields, "bytes_received"), "200");
+	assert_latency_us(column(&t, fields, "lifetime_max_us"), 9000);
+	/* UDP figures on a TCP row: empty, not 0. */
+	assert_string_equal(column(&t, fields, "datagrams_sent"), "");
+	assert_string_equal(column(&t, fields, "resp_p99_us"), "");
+	assert_string_equal(column(&t, fields, "resets"), "0");
 
 	assert_non_null(find_row(&t, "9999", "out", fields));
 	assert_fields(fields, row9999, ARRAY_SIZE(row9999));

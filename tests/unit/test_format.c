@@ -67,6 +67,37 @@ static void test_latency_rounding_stays_short(void **state)
 	check_latencies(cases, ARRAY_SIZE(cases));
 }
 
+static void test_bytes(void **state)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" },
+		{ 1023, "1023" },
+		{ 1024, "1.0K" },
+		{ 1536, "1.5K" },
+		{ 10188, "9.9K" },
+		{ 10189, "10K" },	   /* 9.95K rounds to 10K, not "10.0K" */
+		{ 1048575, "1024K" },	   /* just under 1M: rounds up, stays 5 characters */
+		{ 1048576, "1.0M" },
+		{ 750010, "732K" },
+		{ 5ULL << 40, "5.0T" },
+		{ UINT64_MAX, "16E" },
+	};
+	char buf[16];
+	int failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		format_bytes(buf, sizeof(buf), cases[i].bytes);
+		test_expect(&failures, !strcmp(buf, cases[i].text) && strlen(buf) <= 6,
+			    "%llu bytes -> [%s], want [%s]", (unsigned long long)cases[i].bytes,
+			    buf, cases[i].text);
+	}
+	test_expect_none(failures);
+}
+
 static void test_iso8601(void **state)
 {
 	static const struct {
@@ -196,7 +227,7 @@ static void test_decode_rejects(void **state)
 		{ 1, EV_CONNECT_OK, DIR_OUT, IPPROTO_TCP },
 		{ sizeof(struct event) - 1, EV_CONNECT_OK, DIR_OUT, IPPROTO_TCP },
 		{ sizeof(struct event), 0, DIR_OUT, IPPROTO_TCP },
-		{ sizeof(struct event), EV_ACCEPTED + 1, DIR_IN, IPPROTO_TCP },
+		{ sizeof(struct event), EV_KIND_MAX + 1, DIR_IN, IPPROTO_TCP },
 		{ sizeof(struct event), 255, DIR_IN, IPPROTO_TCP },
 		{ sizeof(struct event), EV_ACCEPT, 2, IPPROTO_TCP },
 		{ sizeof(struct event), EV_ACCEPT, 255, IPPROTO_TCP },
@@ -259,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_latency_rounding_stays_short),
+		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_port_dir_proto_service),
 		cmocka_unit_test(test_process),

@@ -26,6 +26,23 @@ static inline struct event ev_accepted(uint16_t port, uint64_t wait_ns)
 	return ev;
 }
 
+/* A connection on service port `port` closed after lifetime_ns (0: unknown). */
+static inline struct event ev_close(uint16_t port, uint8_t dir, uint64_t lifetime_ns,
+				    uint64_t sent, uint64_t received)
+{
+	struct event ev = ev_accept(port, lifetime_ns);
+
+	if (dir == DIR_OUT) {
+		ev.sport = TEST_EPHEMERAL;
+		ev.dport = port;
+	}
+	ev.kind = EV_CLOSE;
+	ev.dir = dir;
+	ev.bytes_sent = sent;
+	ev.bytes_received = received;
+	return ev;
+}
+
 /* Connected out to remote port `port` from a local ephemeral port. */
 static inline struct event ev_connect(uint16_t port, uint64_t lat_ns)
 {

@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# Connection lifecycle per port: closes, lifetimes, payload bytes, resets, and the
+# connections already open at start (the snapshot), over IPv4 and IPv6.
+
+# csv_last FILE PORT DIRECTION COLUMN: COLUMN in the last row of PORT/tcp/DIRECTION.
+csv_last() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, port, direction, col = sys.argv[1:5]
+rows = [r for r in csv.DictReader(open(path, newline="")) if r["port"] == port
+        and r["proto"] == "tcp" and r["direction"] == direction]
+print(rows[-1][col] if rows else "no row")
+PY
+}
+
+# lifecycle_transfer HOST: N connections, each X bytes up and Y down, all closed.
+lifecycle_transfer() {
+	local host=$1 n=4 x=1000 y=250000
+	read -r P < <(free_ports 1)
+	start_socktrace --port "$P" --csv "$TMP/out.csv" -i 0.5 || return 1
+	"$peer" transfer "$host" "$P" $n $x $y || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	for dir in in out; do
+		check "$dir opened" $n "$(csv_sum "$TMP/out.csv" "$P" $dir opened)"
+		check "$dir closed" $n "$(csv_sum "$TMP/out.csv" "$P" $dir closed)"
+		check "$dir active at the end" 0 "$(csv_last "$TMP/out.csv" "$P" $dir active)"
+		check "$dir resets" 0 "$(csv_sum "$TMP/out.csv" "$P" $dir resets)"
+		check_true "$dir lifetime p50 empty or not above 0" \
+			awk "BEGIN { exit !($(csv_min "$TMP/out.csv" "$P" $dir lifetime_p50_us) > 0) }"
+	done
+	# The server sends Y and receives X per connection; the client the other way round.
+	check "in bytes_sent" $((n * y)) "$(csv_sum "$TMP/out.csv" "$P" in bytes_sent)"
+	check "in bytes_received" $((n * x)) "$(csv_sum "$TMP/out.csv" "$P" in bytes_received)"
+	check "out bytes_sent" $((n * x)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_sent)"
+	check "out bytes_received" $((n * y)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_received)"
+}
+
+test_lifecycle_bytes_exact_ipv4() { lifecycle_transfer 127.0.0.1; }
+test_lifecycle_bytes_exact_ipv6() { lifecycle_transfer ::1; }
+
+# hold_open HOST K: a peer holding K connections open on port P; sets HOLDER.
+hold_open() {
+	"$peer" hold "$1" "$P" "$2" >"$TMP/hold.out" &
+	HOLDER=$!
+	PIDS+=("$HOLDER")
+	wait_until 10 grep -qx ready "$TMP/hold.out"
+}
+
+# Connections open before socktrace starts are found by the snapshot: ACTIVE is
+# right from the first interval, and their closes are counted (lifetime unknown).
+test_snapshot_counts_open_connections() {
+	local k=3
+	read -r P < <(free_ports 1)
+	hold_open 127.0.0.1 $k || return 1
+	start_socktrace --port "$P" --csv "$TMP/out.csv" -i 0.2 || return 1
+	wait_until 10 grep -q ",$P,.*,tcp,out," "$TMP/out.csv" || return 1
+	check "in active at start" $k "$(csv_last "$TMP/out.csv" "$P" in active)"
+	check "out active at start" $k "$(csv_last "$TMP/out.csv" "$P" out active)"
+	kill -USR1 "$HOLDER"
+	wait "$HOLDER"
+	check "holder" 0 $?
+	stop_socktrace
+	check "exit status" 0 $?
+	for dir in in out; do
+		check "$dir opened (none: all were open before)" 0 \
+			"$(csv_sum "$TMP/out.csv" "$P" $dir opened)"
+		check "$dir closed" $k "$(csv_sum "$TMP/out.csv" "$P" $dir closed)"
+		check "$dir active at the end" 0 "$(csv_last "$TMP/out.csv" "$P" $dir active)"
+		check "$dir lifetime (start unknown)" none \
+			"$(csv_min "$TMP/out.csv" "$P" $dir lifetime_p50_us)"
+	done
+}
+
+# Clients that close with SO_LINGER 0 send resets after CLOSE; the server receives them.
+test_resets_sent_and_received() {
+	local k=3 host
+	for host in 127.0.0.1 ::1; do
+		read -r P < <(free_ports 1)
+		start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+		hold_open $host $k || return 1
+		kill -USR2 "$HOLDER"
+		wait "$HOLDER"
+		check "holder" 0 $?
+		stop_socktrace
+		check "exit status" 0 $?
+		check "$host out resets_sent" $k "$(csv_sum "$TMP/out.csv" "$P" out resets_sent)"
+		check "$host out resets_received" 0 "$(csv_sum "$TMP/out.csv" "$P" out resets_received)"
+		check "$host in resets_received" $k "$(csv_sum "$TMP/out.csv" "$P" in resets_received)"
+		check "$host in resets_sent" 0 "$(csv_sum "$TMP/out.csv" "$P" in resets_sent)"
+		check "$host in closed" $k "$(csv_sum "$TMP/out.csv" "$P" in closed)"
+		check "$host out closed" $k "$(csv_sum "$TMP/out.csv" "$P" out closed)"
+	done
+}
