@@ -10,7 +10,9 @@
 #define MAX_INFLIGHT 16384     /* concurrent handshakes tracked; oldest evicted past this */
 #define MAX_LISTENERS 4096     /* listening sockets whose owner is remembered */
 #define MAX_ACCEPT_QUEUE 16384 /* established children waiting for accept() */
-#define MAX_UDP_RECV 4096      /* threads inside udp_recvmsg (kprobe backend) */
+#define MAX_UDP_CALLS 4096     /* threads inside udp_sendmsg/udp_recvmsg (kprobe backend) */
+#define MAX_UDP_ROWS 4096      /* UDP (port, direction) rows counted in the kernel */
+#define MAX_UDP_PENDING 16384  /* UDP "out" sockets waiting for a response */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
 #define RINGBUF_BYTES (2 << 20)
 
@@ -87,13 +89,34 @@ struct {
 	__type(value, struct conn);
 } conns SEC(".maps");
 
-/* kprobe backend: the socket a thread passed to udp_recvmsg, for the kretprobe. */
+/* kprobe backend: a thread's arguments to udp_sendmsg/udp_recvmsg, for the kretprobe. */
+struct udp_call {
+	__u64 sk;
+	__u64 msg;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_UDP_RECV);
+	__uint(max_entries, MAX_UDP_CALLS);
+	__type(key, __u64);
+	__type(value, struct udp_call);
+} udp_calls SEC(".maps");
+
+/* UDP counters per row, per CPU: no atomics on the datagram path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_UDP_ROWS);
+	__type(key, struct udp_key);
+	__type(value, struct udp_counts);
+} udp_rows SEC(".maps");
+
+/* UDP "out" socket -> when its unanswered datagram was sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_UDP_PENDING);
 	__type(key, __u64);
 	__type(value, __u64);
-} udp_recv_args SEC(".maps");
+} udp_pending SEC(".maps");
 
 static __always_inline void stat_inc(__u32 slot)
 {

@@ -18,6 +18,9 @@
 /* Set by user space between open and load. */
 const volatile bool filter_ports = false;
 const volatile __u64 port_bitmap[65536 / 64] = {};
+/* ip_local_port_range: a UDP socket's local port outside it is a service port. */
+const volatile __u16 ephemeral_lo = 32768;
+const volatile __u16 ephemeral_hi = 60999;
 
 /*
  * Set by user space after attaching (.data is mmapped, so no reload): which
@@ -289,20 +292,111 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 	return 0;
 }
 
-/* UDP datagrams: counted only, until the UDP issue gives them rows. */
-static __always_inline int handle_udp_send(const struct sock *sk, long bytes)
+/* The destination (send) or source (receive) port in a msghdr's address, or 0. */
+static __always_inline __u16 msghdr_port(const struct msghdr *msg)
 {
-	(void)sk;
-	if (bytes >= 0)
-		stat_inc(STAT_UDP_SENT);
-	return 0;
+	struct {
+		__u16 family;
+		__be16 port; /* same place in sockaddr_in and sockaddr_in6 */
+	} addr = {};
+	void *name;
+
+	if (!msg)
+		return 0;
+	name = BPF_CORE_READ(msg, msg_name);
+	if (!name || bpf_probe_read_kernel(&addr, sizeof(addr), name))
+		return 0;
+	return addr.family == AF_INET || addr.family == AF_INET6 ? bpf_ntohs(addr.port) : 0;
 }
 
-static __always_inline int handle_udp_recv(const struct sock *sk, long bytes)
+/* UDP "out": a datagram sent starts the clock, unless one is already waiting. */
+static __always_inline void udp_request(const struct sock *sk)
 {
-	(void)sk;
-	if (bytes >= 0)
-		stat_inc(STAT_UDP_RECV);
+	__u64 key = (__u64)sk, now;
+
+	if (bpf_map_lookup_elem(&udp_pending, &key))
+		return;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&udp_pending, &key, &now, BPF_ANY);
+}
+
+/* UDP "out": the first datagram back on the same socket stops it: one sample. */
+static __always_inline void udp_response(const struct sock *sk, const struct udp_key *row)
+{
+	__u64 key = (__u64)sk, *sent = bpf_map_lookup_elem(&udp_pending, &key);
+	struct event *e;
+
+	if (!sent)
+		return;
+	e = event_reserve();
+	if (e) {
+		sk_fill_tuple(e, sk);
+		e->proto = IPPROTO_UDP;
+		e->ts_ns = bpf_ktime_get_ns();
+		e->lat_ns = e->ts_ns - *sent;
+		e->kind = EV_UDP_RESPONSE;
+		e->dir = DIR_OUT;
+		e->dport = row->port;
+		current_owner(&e->pid, e->comm);
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&udp_pending, &key);
+}
+
+/*
+ * A UDP datagram sent or received (ret: bytes, or -errno). Counted in the
+ * kernel, per CPU, under its row: a local port outside the ephemeral range
+ * is a service ("in"); otherwise the row is the remote port ("out"), from
+ * the connected socket or the datagram's address (msg, where the hook has
+ * it). Per datagram that is two reads, one bit test and one map lookup.
+ */
+static __always_inline int handle_udp(const struct sock *sk, const struct msghdr *msg, long ret,
+				      bool send)
+{
+	struct udp_counts *cnt, zero = {};
+	__u16 lport = sk_local_port(sk);
+	struct udp_key key = {};
+
+	if (lport < ephemeral_lo || lport > ephemeral_hi) {
+		key.dir = DIR_IN;
+		key.port = lport;
+	} else {
+		key.dir = DIR_OUT;
+		key.port = sk_remote_port(sk);
+		if (!key.port)
+			key.port = msghdr_port(msg);
+	}
+	if (!key.port) {
+		stat_inc(STAT_UDP_NO_PORT);
+		return 0;
+	}
+	if (!port_traced(key.port))
+		return 0;
+	cnt = bpf_map_lookup_elem(&udp_rows, &key);
+	if (!cnt) {
+		bpf_map_update_elem(&udp_rows, &key, &zero, BPF_NOEXIST);
+		cnt = bpf_map_lookup_elem(&udp_rows, &key);
+		if (!cnt)
+			return 0;
+	}
+	if (ret < 0) {
+		if (send)
+			cnt->send_errors++;
+		return 0;
+	}
+	if (send) {
+		cnt->datagrams_sent++;
+		cnt->bytes_sent += ret;
+	} else {
+		cnt->datagrams_received++;
+		cnt->bytes_received += ret;
+	}
+	if (key.dir == DIR_OUT) {
+		if (send)
+			udp_request(sk);
+		else
+			udp_response(sk, &key);
+	}
 	return 0;
 }
 
@@ -510,106 +604,128 @@ int tp_sys_exit_accept(const struct syscall_exit *ctx)
 	return sk ? handle_accepted(sk) : 0;
 }
 
-/* Hook "udp_send": a datagram handed to UDP (IPv4 and IPv6). */
-SEC("fentry/udp_sendmsg")
-int BPF_PROG(fentry_udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len)
-{
-	return handle_udp_send(sk, len);
-}
-
-SEC("fentry/udpv6_sendmsg")
-int BPF_PROG(fentry_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len)
-{
-	return handle_udp_send(sk, len);
-}
-
-SEC("kprobe/udp_sendmsg")
-int BPF_KPROBE(kprobe_udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len)
-{
-	return handle_udp_send(sk, len);
-}
-
-SEC("kprobe/udpv6_sendmsg")
-int BPF_KPROBE(kprobe_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len)
-{
-	return handle_udp_send(sk, len);
-}
-
-/* sock:sock_send_length and sock_recv_length came in 6.3; every protocol passes. */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
-{
-	return sk_protocol(sk) == IPPROTO_UDP ? handle_udp_send(sk, ret) : 0;
-}
-
-/* Hook "udp_recv": a datagram handed to a process; the size is the return value. */
-static __always_inline int fexit_udp_recv(unsigned long long *ctx)
+/*
+ * Hooks "udp_send" and "udp_recv" (IPv4 and IPv6): the size and the result
+ * are the return value, so fexit and kretprobe; the kprobe keeps the
+ * arguments for its kretprobe. inet_sendmsg()/inet_recvmsg() call these
+ * through the protocol, so the same wrappers serve both directions.
+ */
+static __always_inline int fexit_udp(unsigned long long *ctx, bool send)
 {
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return handle_udp_recv((const struct sock *)ctx[0], (long)ret);
+	return handle_udp((const struct sock *)ctx[0], (const struct msghdr *)ctx[1], (long)ret,
+			  send);
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(fexit_udp_sendmsg)
+{
+	return fexit_udp(ctx, true);
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(fexit_udpv6_sendmsg)
+{
+	return fexit_udp(ctx, true);
 }
 
 SEC("fexit/udp_recvmsg")
 int BPF_PROG(fexit_udp_recvmsg)
 {
-	return fexit_udp_recv(ctx);
+	return fexit_udp(ctx, false);
 }
 
 SEC("fexit/udpv6_recvmsg")
 int BPF_PROG(fexit_udpv6_recvmsg)
 {
-	return fexit_udp_recv(ctx);
+	return fexit_udp(ctx, false);
 }
 
-static __always_inline int kprobe_udp_recv_entry(const struct sock *sk)
+static __always_inline int kprobe_udp_entry(const struct sock *sk, const struct msghdr *msg)
 {
-	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk;
+	struct udp_call call = { .sk = (__u64)sk, .msg = (__u64)msg };
+	__u64 id = bpf_get_current_pid_tgid();
 
-	bpf_map_update_elem(&udp_recv_args, &id, &key, BPF_ANY);
+	bpf_map_update_elem(&udp_calls, &id, &call, BPF_ANY);
 	return 0;
 }
 
-static __always_inline int kprobe_udp_recv_return(long ret)
+static __always_inline int kprobe_udp_return(long ret, bool send)
 {
-	__u64 id = bpf_get_current_pid_tgid(), *sk = bpf_map_lookup_elem(&udp_recv_args, &id);
+	__u64 id = bpf_get_current_pid_tgid();
+	struct udp_call *call = bpf_map_lookup_elem(&udp_calls, &id);
 
-	if (!sk)
+	if (!call)
 		return 0;
-	handle_udp_recv((const struct sock *)*sk, ret);
-	bpf_map_delete_elem(&udp_recv_args, &id);
+	handle_udp((const struct sock *)call->sk, (const struct msghdr *)call->msg, ret, send);
+	bpf_map_delete_elem(&udp_calls, &id);
 	return 0;
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(kprobe_udp_sendmsg, struct sock *sk, struct msghdr *msg)
+{
+	return kprobe_udp_entry(sk, msg);
+}
+
+SEC("kretprobe/udp_sendmsg")
+int BPF_KRETPROBE(kretprobe_udp_sendmsg, long ret)
+{
+	return kprobe_udp_return(ret, true);
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(kprobe_udpv6_sendmsg, struct sock *sk, struct msghdr *msg)
+{
+	return kprobe_udp_entry(sk, msg);
+}
+
+SEC("kretprobe/udpv6_sendmsg")
+int BPF_KRETPROBE(kretprobe_udpv6_sendmsg, long ret)
+{
+	return kprobe_udp_return(ret, true);
 }
 
 SEC("kprobe/udp_recvmsg")
-int BPF_KPROBE(kprobe_udp_recvmsg, struct sock *sk)
+int BPF_KPROBE(kprobe_udp_recvmsg, struct sock *sk, struct msghdr *msg)
 {
-	return kprobe_udp_recv_entry(sk);
+	return kprobe_udp_entry(sk, msg);
 }
 
 SEC("kretprobe/udp_recvmsg")
 int BPF_KRETPROBE(kretprobe_udp_recvmsg, long ret)
 {
-	return kprobe_udp_recv_return(ret);
+	return kprobe_udp_return(ret, false);
 }
 
 SEC("kprobe/udpv6_recvmsg")
-int BPF_KPROBE(kprobe_udpv6_recvmsg, struct sock *sk)
+int BPF_KPROBE(kprobe_udpv6_recvmsg, struct sock *sk, struct msghdr *msg)
 {
-	return kprobe_udp_recv_entry(sk);
+	return kprobe_udp_entry(sk, msg);
 }
 
 SEC("kretprobe/udpv6_recvmsg")
 int BPF_KRETPROBE(kretprobe_udpv6_recvmsg, long ret)
 {
-	return kprobe_udp_recv_return(ret);
+	return kprobe_udp_return(ret, false);
+}
+
+/*
+ * sock:sock_send_length and sock_recv_length (6.3+) pass every protocol and
+ * no address: an unconnected client socket's datagrams have no row here.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
+{
+	return sk_protocol(sk) == IPPROTO_UDP ? handle_udp(sk, NULL, ret, true) : 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	return sk_protocol(sk) == IPPROTO_UDP ? handle_udp_recv(sk, ret) : 0;
+	return sk_protocol(sk) == IPPROTO_UDP ? handle_udp(sk, NULL, ret, false) : 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

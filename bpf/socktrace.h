@@ -19,7 +19,8 @@ enum event_kind {
 	EV_CLOSE = 5,	     /* a connection seen open closed: lifetime, bytes, retransmits */
 	EV_EXISTING = 6,     /* a connection already open at start (from the snapshot) */
 	EV_RESET = 7,	     /* a reset sent on a connection after it closed (flags) */
-	EV_KIND_MAX = EV_RESET,
+	EV_UDP_RESPONSE = 8, /* UDP "out": first datagram back after one sent; lat_ns */
+	EV_KIND_MAX = EV_UDP_RESPONSE,
 };
 
 /* event.flags */
@@ -38,9 +39,23 @@ enum stat_slot {
 	STAT_RB_FULL = 0,   /* events that could not be reserved in the ring buffer */
 	STAT_NO_START,	    /* connect completions whose start was not seen */
 	STAT_ACCEPT_MISSED, /* accepted connections whose accept() the hook did not see */
-	STAT_UDP_SENT,	    /* datagrams seen by the udp_send hook (until the UDP issue) */
-	STAT_UDP_RECV,	    /* datagrams seen by the udp_recv hook */
+	STAT_UDP_NO_PORT,   /* UDP datagrams without a service port (unconnected, no address) */
 	STAT_MAX,
+};
+
+/* UDP is counted in the kernel, per row: the key and the counters of map udp_rows. */
+struct udp_key {
+	__u16 port; /* service port */
+	__u8 dir;   /* enum event_dir */
+	__u8 pad;
+};
+
+struct udp_counts {
+	__u64 datagrams_sent;
+	__u64 bytes_sent; /* payload */
+	__u64 datagrams_received;
+	__u64 bytes_received;
+	__u64 send_errors; /* sends that returned an error */
 };
 
 struct event {

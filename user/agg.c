@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include "agg.h"
 
 /* Open addressing over row indices; the table is kept at most half full. */
@@ -42,6 +43,7 @@ static void stats_free(struct agg_stats *st)
 	free(st->lat);
 	free(st->wait);
 	free(st->life);
+	free(st->resp);
 }
 
 /* Add a sample to a histogram allocated on first use; 0 or -ENOMEM. */
@@ -203,15 +205,46 @@ int agg__add(struct agg *agg, const struct event *ev)
 	case EV_EXISTING:
 		st->existing++;
 		return 0;
+	case EV_UDP_RESPONSE:
+		if (sample_add(&st->resp, ev->lat_ns))
+			return -ENOMEM;
+		break;
 	}
 	if (ev->pid)
 		procs_add(row, ev);
 	return 0;
 }
 
+/* What grew since the last reading (a counter never goes back; if it did, take it whole). */
+static uint64_t growth(__u64 now, __u64 *seen)
+{
+	__u64 d = now >= *seen ? now - *seen : now;
+
+	*seen = now;
+	return d;
+}
+
+int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_counts *total)
+{
+	struct agg_row *row = row_get(agg, port, IPPROTO_UDP, dir);
+	struct udp_counts *seen;
+	struct agg_stats *st;
+
+	if (!row)
+		return -ENOMEM;
+	seen = &row->udp_seen;
+	st = &row->interval;
+	st->datagrams_sent += growth(total->datagrams_sent, &seen->datagrams_sent);
+	st->bytes_sent += growth(total->bytes_sent, &seen->bytes_sent);
+	st->datagrams_received += growth(total->datagrams_received, &seen->datagrams_received);
+	st->bytes_received += growth(total->bytes_received, &seen->bytes_received);
+	st->send_errors += growth(total->send_errors, &seen->send_errors);
+	return 0;
+}
+
 static uint64_t activity(const struct agg_stats *st)
 {
-	return st->opened + st->failed;
+	return st->opened + st->failed + st->datagrams_sent + st->datagrams_received;
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -263,6 +296,11 @@ static void stats_fold(struct agg_stats *run, struct agg_stats *iv)
 	sample_fold(&run->lat, &iv->lat);
 	sample_fold(&run->wait, &iv->wait);
 	sample_fold(&run->life, &iv->life);
+	sample_fold(&run->resp, &iv->resp);
+	run->datagrams_sent += iv->datagrams_sent;
+	run->datagrams_received += iv->datagrams_received;
+	run->send_errors += iv->send_errors;
+	iv->datagrams_sent = iv->datagrams_received = iv->send_errors = 0;
 	iv->opened = iv->failed = iv->closed = iv->existing = 0;
 	iv->bytes_sent = iv->bytes_received = iv->retransmits = 0;
 	iv->resets_sent = iv->resets_received = 0;

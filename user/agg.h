@@ -25,16 +25,21 @@ struct agg_stats {
 	uint64_t bytes_received; /* TCP: payload received, at close */
 	uint64_t retransmits;	 /* TCP: segments retransmitted, at close */
 	uint64_t resets_sent, resets_received;
-	struct hist *lat;  /* connection latency, ns; NULL until the first sample */
-	struct hist *wait; /* "in": accept-queue wait, ESTABLISHED -> accept(), ns */
+	uint64_t datagrams_sent;     /* UDP */
+	uint64_t datagrams_received; /* UDP */
+	uint64_t send_errors;	     /* UDP: sends that failed */
+	struct hist *lat;	     /* connection latency, ns; NULL until the first sample */
+	struct hist *wait;	     /* "in": accept-queue wait, ESTABLISHED -> accept(), ns */
 	struct hist *life; /* lifetime of connections seen open, ESTABLISHED -> CLOSE, ns */
+	struct hist *resp; /* UDP "out": datagram sent -> first datagram back, ns */
 };
 
 /* Anything happened in these figures (a row with none is left out of an interval). */
 static inline bool agg__stats_active(const struct agg_stats *st)
 {
 	return st->opened || st->failed || st->closed || st->existing || st->resets_sent ||
-	       st->resets_received || (st->wait && st->wait->count);
+	       st->resets_received || (st->wait && st->wait->count) || st->datagrams_sent ||
+	       st->datagrams_received || st->send_errors;
 }
 
 /* Connections open at the end of what `run` and `interval` cover. */
@@ -60,6 +65,7 @@ struct agg_row {
 	struct agg_stats run;		  /* completed intervals only */
 	struct agg_proc procs[AGG_PROCS]; /* most events first after agg__rows() */
 	uint64_t procs_more;		  /* events from processes beyond AGG_PROCS */
+	struct udp_counts udp_seen;	  /* UDP: the kernel's counters at the last update */
 };
 
 struct agg;
@@ -77,6 +83,12 @@ int agg__add(struct agg *agg, const struct event *ev);
  * agg and is valid until the next agg__add or agg__rows.
  */
 struct agg_row **agg__rows(struct agg *agg, size_t *n);
+
+/*
+ * UDP rows are counted in the kernel: hand over the cumulative counters of
+ * (port, dir); what grew since the last call goes into the interval. 0 or -ENOMEM.
+ */
+int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_counts *total);
 
 /* Fold the interval into the run figures and start a new interval. */
 void agg__next_interval(struct agg *agg);

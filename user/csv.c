@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "csv.h"
@@ -130,21 +131,36 @@ static void u64_field(FILE *f, uint64_t v)
 /* closed ... lifetime_max_us; fields that do not apply to the protocol are empty. */
 static void lifecycle_fields(FILE *f, const struct agg_row *row)
 {
-	static const double life_pcts[] = { 50, 99, 100 };
+	static const double life_pcts[] = { 50, 99, 100 }, resp_pcts[] = { 50, 99 };
 	const struct agg_stats *st = &row->interval;
+	bool tcp = row->proto == IPPROTO_TCP;
 
-	u64_field(f, st->closed);
-	u64_field(f, agg__active(&row->run, st));
+	if (tcp) {
+		u64_field(f, st->closed);
+		u64_field(f, agg__active(&row->run, st));
+	} else {
+		fputs(",,", f);
+	}
 	u64_field(f, st->bytes_sent);
 	u64_field(f, st->bytes_received);
-	fputs(",,,,", f); /* datagrams_sent, datagrams_received, resp_p50_us, resp_p99_us: UDP */
-	u64_field(f, st->retransmits);
-	u64_field(f, st->resets_sent + st->resets_received);
-	u64_field(f, st->resets_sent);
-	u64_field(f, st->resets_received);
-	for (size_t i = 0; i < sizeof(life_pcts) / sizeof(life_pcts[0]); i++) {
-		fputc(',', f);
-		latency_us(f, st->life, life_pcts[i]);
+	if (tcp) {
+		fputs(",,,,", f); /* datagrams_sent, datagrams_received, resp_p50_us, resp_p99_us */
+		u64_field(f, st->retransmits);
+		u64_field(f, st->resets_sent + st->resets_received);
+		u64_field(f, st->resets_sent);
+		u64_field(f, st->resets_received);
+		for (size_t i = 0; i < sizeof(life_pcts) / sizeof(life_pcts[0]); i++) {
+			fputc(',', f);
+			latency_us(f, st->life, life_pcts[i]);
+		}
+	} else {
+		u64_field(f, st->datagrams_sent);
+		u64_field(f, st->datagrams_received);
+		for (size_t i = 0; i < sizeof(resp_pcts) / sizeof(resp_pcts[0]); i++) {
+			fputc(',', f);
+			latency_us(f, st->resp, resp_pcts[i]);
+		}
+		fputs(",,,,,,,", f); /* retransmits ... lifetime_max_us */
 	}
 }
 
@@ -170,8 +186,8 @@ static void csv_row(FILE *f, const char *when, const struct report *r, const str
 		fputc(',', f);
 		latency_us(f, st->wait, pcts[i]);
 	}
-	/* "out" rows have no accept queue: empty, not 0. */
-	if (row->dir == DIR_IN)
+	/* "out" and UDP rows have no accept queue: empty, not 0. */
+	if (row->dir == DIR_IN && row->proto == IPPROTO_TCP)
 		fprintf(f, ",%llu", (unsigned long long)(st->wait ? st->wait->count : 0));
 	else
 		fputc(',', f);

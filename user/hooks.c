@@ -48,10 +48,11 @@ static const struct hook_def defs[HOOK_MAX] = {
 	},
 	[HOOK_UDP_SEND] = {
 		"udp_send",
-		{ [BACKEND_FENTRY] = { { "fentry_udp_sendmsg", "fentry_udpv6_sendmsg" },
-				       "fentry udp_sendmsg, udpv6_sendmsg" },
-		  [BACKEND_KPROBE] = { { "kprobe_udp_sendmsg", "kprobe_udpv6_sendmsg" },
-				       "kprobe udp_sendmsg, udpv6_sendmsg" },
+		{ [BACKEND_FENTRY] = { { "fexit_udp_sendmsg", "fexit_udpv6_sendmsg" },
+				       "fexit udp_sendmsg, udpv6_sendmsg" },
+		  [BACKEND_KPROBE] = { { "kprobe_udp_sendmsg", "kretprobe_udp_sendmsg",
+					 "kprobe_udpv6_sendmsg", "kretprobe_udpv6_sendmsg" },
+				       "kprobe+kretprobe udp_sendmsg, udpv6_sendmsg" },
 		  [BACKEND_TRACEPOINT] = { { "tp_sock_send_length" },
 					   "tp_btf sock:sock_send_length" } },
 	},
@@ -256,6 +257,12 @@ void hooks__probe(struct hooks *h, struct bpf_object *obj, enum hook_id id)
 			hs->backend = b;
 		links_destroy(hs);
 	}
+}
+
+void hooks__detach_one(struct hooks *h, enum hook_id id)
+{
+	links_destroy(&h->hook[id]);
+	h->hook[id].backend = BACKEND_MAX;
 }
 
 void hooks__detach(struct hooks *h)

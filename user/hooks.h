@@ -70,8 +70,9 @@ int hooks__attach(struct hooks *h, struct bpf_object *obj, enum hook_id id, enum
 /* Try every backend of hook `id` in turn, detaching after each; for --check. */
 void hooks__probe(struct hooks *h, struct bpf_object *obj, enum hook_id id);
 
-/* Detach everything. */
+/* Detach everything, or one hook. */
 void hooks__detach(struct hooks *h);
+void hooks__detach_one(struct hooks *h, enum hook_id id);
 
 /* Initialise: nothing attached, nothing tried. */
 void hooks__init(struct hooks *h);

@@ -92,6 +92,11 @@ static void report_fill(struct run *run, struct report *r, double elapsed)
 	r->ports = run->ports;
 }
 
+static int on_udp_row(void *ctx, const struct udp_key *key, const struct udp_counts *total)
+{
+	return agg__udp(ctx, key->port, key->dir, total);
+}
+
 /* Hand one interval to the sinks and start the next. 0 or -errno. */
 static int report_interval(struct run *run)
 {
@@ -100,6 +105,8 @@ static int report_interval(struct run *run)
 	struct report r;
 	int err = 0;
 
+	if (tracer__udp_rows(run->tracer, on_udp_row, run->agg))
+		log_err("failed to count UDP rows: %s", strerror(ENOMEM));
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
@@ -122,6 +129,7 @@ static int report_summary(struct run *run)
 {
 	uint64_t no_start = tracer__stat(run->tracer, STAT_NO_START);
 	uint64_t missed = tracer__stat(run->tracer, STAT_ACCEPT_MISSED);
+	uint64_t no_port = tracer__stat(run->tracer, STAT_UDP_NO_PORT);
 	struct report r;
 
 	report_fill(run, &r, now_mono() - run->start);
@@ -133,6 +141,10 @@ static int report_summary(struct run *run)
 		log_info("%llu connects began before tracing (or left the in-flight map): "
 			 "counted without latency or owner",
 			 (unsigned long long)no_start);
+	if (no_port)
+		log_info("%llu UDP datagrams had no service port (an unconnected socket on an "
+			 "ephemeral port, and a hook that does not see the address): not counted",
+			 (unsigned long long)no_port);
 	if (missed)
 		log_info("%llu connections were accepted where the accept hook could not see it "
 			 "(a thread already blocked in accept() at start, or past the kretprobe's "
@@ -206,7 +218,8 @@ static int run_tracer(struct run *run)
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
 	}
-	log_info("tracing TCP connections on ports %s (backend %s); Ctrl-C to stop", run->ports,
+	log_info("tracing TCP connections%s on ports %s (backend %s); Ctrl-C to stop",
+		 tracer__udp(run->tracer) ? " and UDP datagrams" : "", run->ports,
 		 tracer__backend(run->tracer));
 	run->start = run->last = now_mono();
 	/* Poll and report until told to stop. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "format.h"
@@ -13,7 +14,8 @@ struct table {
 	FILE *out;
 	bool tty;
 	bool wide;
-	bool header_done; /* plain mode prints its header once */
+	bool header_done;     /* plain mode prints its header once */
+	bool udp_header_done; /* and the UDP one before the first UDP line */
 };
 
 struct table *table__new(FILE *out, bool tty, bool wide)
@@ -75,6 +77,32 @@ static void interval_cells(char *buf, size_t len, const struct table *t, const s
 		 wide, proc);
 }
 
+/* UDP rows: datagrams and bytes each way, response latency ("out"), send errors. */
+static const char udp_header[] =
+	"PORT      SERVICE  DIR  DGR-IN DGR-OUT BYTES-IN BYTES-OUT RESP50 RESP99 ERRORS PROCESS";
+
+static void udp_cells(char *buf, size_t len, const struct report *r, const struct agg_row *row,
+		      const struct agg_stats *st)
+{
+	char port[16], bin[16], bout[16], p50[16], p99[16], proc[40];
+
+	format_port(port, sizeof(port), row);
+	format_bytes(bin, sizeof(bin), st->bytes_received);
+	format_bytes(bout, sizeof(bout), st->bytes_sent);
+	format_latency(p50, sizeof(p50), pct(st->resp, 50));
+	format_latency(p99, sizeof(p99), pct(st->resp, 99));
+	format_process(proc, sizeof(proc), row);
+	snprintf(buf, len, "%-9s %-8.8s %-3s %7llu %7llu %8s %9s %6s %6s %6llu %s", port,
+		 format_service(r->svc, row), format_dir(row->dir),
+		 (unsigned long long)st->datagrams_received, (unsigned long long)st->datagrams_sent,
+		 bin, bout, p50, p99, (unsigned long long)st->send_errors, proc);
+}
+
+static bool is_udp(const struct agg_row *row)
+{
+	return row->proto == IPPROTO_UDP;
+}
+
 static void header(char *buf, size_t len, const struct table *t)
 {
 	snprintf(buf, len, "%s%s PROCESS", interval_header, t->wide ? wide_header : "");
@@ -101,7 +129,18 @@ static int table_tty(struct table *t, const struct report *r)
 	header(line, sizeof(line), t);
 	fprintf(t->out, "%.*s\n", width, line);
 	for (size_t i = 0; i < r->n; i++) {
+		if (is_udp(r->rows[i]))
+			continue;
 		interval_cells(line, sizeof(line), t, r, r->rows[i]);
+		fprintf(t->out, "%.*s\n", width, line);
+	}
+	for (size_t i = 0, first = 1; i < r->n; i++) {
+		if (!is_udp(r->rows[i]))
+			continue;
+		if (first)
+			fprintf(t->out, "\n%.*s\n", width, udp_header);
+		first = 0;
+		udp_cells(line, sizeof(line), r, r->rows[i], &r->rows[i]->interval);
 		fprintf(t->out, "%.*s\n", width, line);
 	}
 	if (!r->n)
@@ -128,7 +167,14 @@ static int table_plain(struct table *t, const struct report *r)
 
 		if (!agg__stats_active(&row->interval))
 			continue;
-		interval_cells(line, sizeof(line), t, r, row);
+		if (is_udp(row) && !t->udp_header_done) {
+			fprintf(t->out, "%-24s %s\n", "TIME", udp_header);
+			t->udp_header_done = true;
+		}
+		if (is_udp(row))
+			udp_cells(line, sizeof(line), r, row, &row->interval);
+		else
+			interval_cells(line, sizeof(line), t, r, row);
 		fprintf(t->out, "%-24s %s\n", when, line);
 	}
 	if (r->lost)
@@ -190,6 +236,22 @@ static void lifecycle_summary(FILE *out, const struct report *r)
 	}
 }
 
+static void udp_summary(FILE *out, const struct report *r)
+{
+	char line[LINE_MAX_LEN];
+	bool header_done = false;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (!is_udp(r->rows[i]))
+			continue;
+		if (!header_done)
+			fprintf(out, "\n%s\n", udp_header);
+		header_done = true;
+		udp_cells(line, sizeof(line), r, r->rows[i], &r->rows[i]->run);
+		fprintf(out, "%s\n", line);
+	}
+}
+
 int table__summary(FILE *out, const struct report *r)
 {
 	char port[16], p50[16], p90[16], p99[16], max[16], w50[16], w99[16], proc[40], why[160];
@@ -203,6 +265,8 @@ int table__summary(FILE *out, const struct report *r)
 		const struct agg_row *row = r->rows[i];
 		const struct agg_stats *st = &row->run;
 
+		if (is_udp(row))
+			continue;
 		format_port(port, sizeof(port), row);
 		format_latency(p50, sizeof(p50), pct(st->lat, 50));
 		format_latency(p90, sizeof(p90), pct(st->lat, 90));
@@ -219,6 +283,7 @@ int table__summary(FILE *out, const struct report *r)
 	if (!r->n)
 		fprintf(out, "(no connections)\n");
 	lifecycle_summary(out, r);
+	udp_summary(out, r);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 

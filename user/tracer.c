@@ -70,11 +70,26 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+#define PORT_RANGE_PATH "/proc/sys/net/ipv4/ip_local_port_range"
+
 static void configure(struct socktrace_bpf *skel, const struct portset *ports)
 {
+	unsigned int lo, hi;
+	FILE *f;
+
 	skel->rodata->filter_ports = ports != NULL;
 	if (ports)
 		memcpy((void *)skel->rodata->port_bitmap, ports->bits, sizeof(ports->bits));
+	/* The ephemeral range decides which UDP port is the service; else the default. */
+	f = fopen(PORT_RANGE_PATH, "re");
+	if (f && fscanf(f, "%u %u", &lo, &hi) == 2 && lo <= hi && hi <= 65535) {
+		skel->rodata->ephemeral_lo = lo;
+		skel->rodata->ephemeral_hi = hi;
+	} else {
+		log_debug("cannot read %s: UDP uses the default ephemeral range", PORT_RANGE_PATH);
+	}
+	if (f)
+		fclose(f);
 }
 
 static int fail(int err, const char *what)
@@ -201,6 +216,16 @@ static int attach(struct tracer *t, enum backend only)
 			 "opens are owned by the process that called listen()",
 			 strerror(-err));
 	t->skel->bss->accept_hooked = !err;
+	/* UDP is optional: a kernel without its hooks still traces TCP. */
+	for (int id = HOOK_UDP_SEND; id <= HOOK_UDP_RECV; id++) {
+		err = hooks__attach(&t->hooks, obj, id, only);
+		if (err) {
+			log_info("no %s hook attaches here (%s): UDP is not traced",
+				 hooks__name(id), strerror(-err));
+			hooks__detach_one(&t->hooks, HOOK_UDP_SEND);
+			break;
+		}
+	}
 	backend_summary(t);
 	return 0;
 }
@@ -301,6 +326,33 @@ int tracer__seed(struct tracer *t, const struct tracer_opts *opts)
 	return err;
 }
 
+int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.udp_rows), n = t->nr_cpus > 0 ? t->nr_cpus : 1;
+	struct udp_key key, next, *prev = NULL;
+	struct udp_counts vals[n], sum;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue; /* gone in between */
+		memset(&sum, 0, sizeof(sum));
+		for (int i = 0; i < n; i++) {
+			sum.datagrams_sent += vals[i].datagrams_sent;
+			sum.bytes_sent += vals[i].bytes_sent;
+			sum.datagrams_received += vals[i].datagrams_received;
+			sum.bytes_received += vals[i].bytes_received;
+			sum.send_errors += vals[i].send_errors;
+		}
+		err = fn(ctx, &key, &sum);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 struct bpf_object *tracer__object(const struct tracer *t)
 {
 	return t->skel->obj;
@@ -331,6 +383,12 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot)
 	for (int i = 0; i < t->nr_cpus; i++)
 		sum += vals[i];
 	return sum;
+}
+
+bool tracer__udp(const struct tracer *t)
+{
+	return t->hooks.hook[HOOK_UDP_SEND].backend < BACKEND_MAX &&
+	       t->hooks.hook[HOOK_UDP_RECV].backend < BACKEND_MAX;
 }
 
 const char *tracer__backend(const struct tracer *t)

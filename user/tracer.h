@@ -3,6 +3,7 @@
 #ifndef TRACER_H
 #define TRACER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "backend.h"
@@ -44,6 +45,12 @@ int tracer__probe(struct tracer **out, const struct tracer_opts *opts);
 struct bpf_object *tracer__object(const struct tracer *t);
 const struct hooks *tracer__hooks(const struct tracer *t);
 
+/* Called per UDP row with the kernel's cumulative counters (summed over CPUs). */
+typedef int (*tracer_udp_fn)(void *ctx, const struct udp_key *key, const struct udp_counts *total);
+
+/* Read every UDP row counted in the kernel; stops at fn's first non-zero return. */
+int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx);
+
 /* Deliver queued events, waiting up to timeout_ms. Count, or -errno (-EINTR on a signal). */
 int tracer__poll(struct tracer *t, int timeout_ms);
 
@@ -55,6 +62,9 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot);
 
 /* The backend the hooks attached with: "fentry", or "connect kprobe, accept tracepoint". */
 const char *tracer__backend(const struct tracer *t);
+
+/* Whether the UDP hooks attached. */
+bool tracer__udp(const struct tracer *t);
 
 /* Detach and free everything; accepts NULL. */
 void tracer__stop(struct tracer *t);

@@ -354,8 +354,12 @@ static void test_lifecycle(void **state)
 	struct agg_row *row;
 	struct event ev;
 
-	add_n(agg, (struct event){ .kind = EV_EXISTING, .dir = DIR_IN, .proto = IPPROTO_TCP,
-				   .sport = 443, .dport = TEST_EPHEMERAL },
+	add_n(agg,
+	      (struct event){ .kind = EV_EXISTING,
+			      .dir = DIR_IN,
+			      .proto = IPPROTO_TCP,
+			      .sport = 443,
+			      .dport = TEST_EPHEMERAL },
 	      2);
 	add_n(agg, ev_accept(443, 30000), 5);
 	row = find_row(agg, 443, DIR_IN);

@@ -78,8 +78,8 @@ static void test_bytes(void **state)
 		{ 1024, "1.0K" },
 		{ 1536, "1.5K" },
 		{ 10188, "9.9K" },
-		{ 10189, "10K" },	   /* 9.95K rounds to 10K, not "10.0K" */
-		{ 1048575, "1024K" },	   /* just under 1M: rounds up, stays 5 characters */
+		{ 10189, "10K" },     /* 9.95K rounds to 10K, not "10.0K" */
+		{ 1048575, "1024K" }, /* just under 1M: rounds up, stays 5 characters */
 		{ 1048576, "1.0M" },
 		{ 750010, "732K" },
 		{ 5ULL << 40, "5.0T" },
