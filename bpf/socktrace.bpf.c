@@ -37,6 +37,14 @@ static __always_inline bool port_traced(__u16 port)
 	return port_bitmap[(port >> 6) & 1023] & (1ULL << (port & 63));
 }
 
+/* -4 / -6: AF_INET or AF_INET6 only; 0 for both. */
+const volatile __u16 filter_family = 0;
+
+static __always_inline bool traced(const struct sock *sk, __u16 port)
+{
+	return port_traced(port) && (!filter_family || sk_family(sk) == filter_family);
+}
+
 static __always_inline void current_owner(__u32 *pid, __u8 *comm)
 {
 	*pid = bpf_get_current_pid_tgid() >> 32;
@@ -61,7 +69,7 @@ static __always_inline int handle_connect_start(const struct sock *sk)
 	struct connect_start start = {};
 	__u64 key = (__u64)sk;
 
-	if (!port_traced(sk_remote_port(sk)))
+	if (!traced(sk, sk_remote_port(sk)))
 		return 0;
 	start.ts_ns = bpf_ktime_get_ns();
 	current_owner(&start.pid, start.comm);
@@ -80,7 +88,7 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 	__u64 key = (__u64)sk;
 	struct event *e;
 
-	if (!port_traced(sk_remote_port(sk)))
+	if (!traced(sk, sk_remote_port(sk)))
 		return 0;
 	e = event_reserve();
 	if (!e)
@@ -144,7 +152,7 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 	__u64 key = (__u64)sk;
 	struct event *e;
 
-	if (!port_traced(lk.port))
+	if (!traced(sk, lk.port))
 		return 0;
 	e = event_reserve();
 	if (!e)
@@ -370,7 +378,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		stat_inc(STAT_UDP_NO_PORT);
 		return 0;
 	}
-	if (!port_traced(key.port))
+	if (!traced(sk, key.port))
 		return 0;
 	cnt = bpf_map_lookup_elem(&udp_rows, &key);
 	if (!cnt) {
@@ -495,7 +503,7 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	c.sport = lk.port;
 	c.dport = sk_remote_port(sk);
 	c.port = c.dir == DIR_IN ? c.sport : c.dport;
-	if (!port_traced(c.port) || bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
+	if (!traced(sk, c.port) || bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
 		return 0;
 	sk_fill_tuple(&e, sk);
 	e.kind = EV_EXISTING;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "cli.h"
 
 enum {
@@ -24,6 +25,8 @@ static const struct option long_opts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "wide", no_argument, NULL, 'w' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ 0 },
 };
 
@@ -41,6 +44,7 @@ void cli__usage(FILE *out)
 	      "      --csv FILE       also write per-port figures as CSV (- for stdout)\n"
 	      "  -w, --wide           more table columns: total, bytes, retransmits,\n"
 	      "                       resets, lifetime\n"
+	      "  -4, --ipv4, -6, --ipv6  IPv4 or IPv6 only (IPv4-mapped IPv6 counts as IPv4)\n"
 	      "      --backend NAME   attach with fentry, kprobe or tracepoint only\n"
 	      "                       (default auto: per hook, the first that attaches)\n"
 	      "      --check          show what this kernel offers and which backend each\n"
@@ -120,6 +124,16 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 	case 'w':
 		cfg->wide = true;
 		return 0;
+	case '4':
+	case '6':
+		if (cfg->family && cfg->family != (opt == '4' ? AF_INET : AF_INET6)) {
+			snprintf(err, errlen,
+				 "-4 and -6 exclude each other: give one, or neither "
+				 "for both");
+			return -EINVAL;
+		}
+		cfg->family = opt == '4' ? AF_INET : AF_INET6;
+		return 0;
 	case 'v':
 		cfg->verbose = true;
 		return 0;
@@ -154,7 +168,7 @@ int cli__parse(int argc, char **argv, const struct services *svc, struct config 
 	config_defaults(cfg);
 	optind = 0; /* 0, not 1: glibc then also resets its internal state */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:i:d:wvhV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:i:d:w46vhV", long_opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
 			bad_option(opt, argv, err, errlen);
 			return -EINVAL;

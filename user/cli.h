@@ -32,7 +32,8 @@ struct config {
 	const char *csv_path; /* NULL: no CSV; "-": stdout */
 	enum backend backend; /* BACKEND_AUTO unless --backend */
 	bool verbose;
-	bool wide; /* -w: more columns in the live table */
+	bool wide;  /* -w: more columns in the live table */
+	int family; /* -4: AF_INET, -6: AF_INET6, 0: both */
 };
 
 /*

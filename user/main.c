@@ -211,6 +211,7 @@ static int run_tracer(struct run *run)
 	/* Load and attach the probes. */
 	topts.ports = run->cfg.filter_ports ? &run->cfg.ports : NULL;
 	topts.backend = run->cfg.backend;
+	topts.family = run->cfg.family;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	tracer__seed(run->tracer, &topts); /* connections already open; says so if it cannot */

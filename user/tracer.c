@@ -72,12 +72,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 #define PORT_RANGE_PATH "/proc/sys/net/ipv4/ip_local_port_range"
 
-static void configure(struct socktrace_bpf *skel, const struct portset *ports)
+static void configure(struct socktrace_bpf *skel, const struct portset *ports, int family)
 {
 	unsigned int lo, hi;
 	FILE *f;
 
 	skel->rodata->filter_ports = ports != NULL;
+	skel->rodata->filter_family = family;
 	if (ports)
 		memcpy((void *)skel->rodata->port_bitmap, ports->bits, sizeof(ports->bits));
 	/* The ephemeral range decides which UDP port is the service; else the default. */
@@ -144,7 +145,7 @@ static int load(struct tracer *t, const struct tracer_opts *opts)
 		t->skel = socktrace_bpf__open();
 		if (!t->skel)
 			return fail(-errno, "open BPF object");
-		configure(t->skel, opts->ports);
+		configure(t->skel, opts->ports, opts->family);
 		hooks__prepare(&t->hooks, t->skel->obj, opts->backend);
 		quiet_warnings = drop != BACKEND_MAX; /* the last try shows the verifier's log */
 		err = socktrace_bpf__load(t->skel);

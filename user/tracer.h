@@ -20,6 +20,7 @@ typedef int (*tracer_event_fn)(void *ctx, void *data, size_t size);
 struct tracer_opts {
 	const struct portset *ports; /* NULL: every port */
 	enum backend backend;	     /* BACKEND_AUTO: per hook, the best that attaches */
+	int family;		     /* AF_INET or AF_INET6 only; 0: both */
 	tracer_event_fn on_event;
 	void *ctx;
 };

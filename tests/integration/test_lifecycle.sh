@@ -92,3 +92,39 @@ test_resets_sent_and_received() {
 		check "$host out closed" $k "$(csv_sum "$TMP/out.csv" "$P" out closed)"
 	done
 }
+
+# dual_stack_clients PORT N4 N6: one listener on [::] (IPv6 and IPv4-mapped); N4 clients
+# over 127.0.0.1 (the server sees ::ffff:127.0.0.1) and N6 over ::1.
+dual_stack_clients() {
+	python3 - "$@" <<'PY'
+import socket, sys
+port, n4, n6 = map(int, sys.argv[1:4])
+srv = socket.socket(socket.AF_INET6)
+srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("::", port))
+srv.listen(n4 + n6)
+for host, n in (("127.0.0.1", n4), ("::1", n6)):
+    for _ in range(n):
+        c = socket.create_connection((host, port), timeout=10)
+        s = srv.accept()[0]
+        c.close()
+        s.close()
+PY
+}
+
+# -4 and -6 filter in the kernel; an IPv4 client of an IPv6 listener is IPv4 (mapped).
+test_family_filters() {
+	local n4=3 n6=2 flag want
+	for flag in -4 -6; do
+		read -r P < <(free_ports 1)
+		start_socktrace $flag --port "$P" --csv "$TMP/out.csv" || return 1
+		dual_stack_clients "$P" $n4 $n6 || return 1
+		stop_socktrace
+		check "exit status" 0 $?
+		want=$([ $flag = -4 ] && echo $n4 || echo $n6)
+		check "$flag in opened" "$want" "$(csv_sum "$TMP/out.csv" "$P" in opened)"
+		check "$flag out opened" "$want" "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+		check "$flag in closed" "$want" "$(csv_sum "$TMP/out.csv" "$P" in closed)"
+	done
+}

@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include <errno.h>
 #include <getopt.h>
+#include <sys/socket.h>
 #include "cli.h"
 
 #define MAX_ARGS 8
@@ -77,6 +78,8 @@ static void assert_defaults(const struct config *cfg)
 	assert_int_equal(portset__count(&cfg->ports), 0);
 	assert_false(cfg->verbose);
 	assert_int_equal(cfg->backend, BACKEND_AUTO);
+	assert_int_equal(cfg->family, 0);
+	assert_false(cfg->wide);
 }
 
 static void test_defaults(void **state)
@@ -143,6 +146,21 @@ static void test_actions(void **state)
 	}
 }
 
+static void test_family_and_wide(void **state)
+{
+	struct config cfg;
+	struct args a;
+
+	parse_ok(state, &a, WORDS("-4", "-w"), &cfg);
+	assert_int_equal(cfg.family, AF_INET);
+	assert_true(cfg.wide);
+	parse_ok(state, &a, WORDS("--ipv6", "-6", "--wide"), &cfg); /* repeating one is fine */
+	assert_int_equal(cfg.family, AF_INET6);
+	parse_ok(state, &a, WORDS("ports", "-p", "53"), &cfg);
+	assert_int_equal(cfg.action, CLI_PORTS);
+	assert_true(cfg.filter_ports);
+}
+
 static void test_backends(void **state)
 {
 	static const struct {
@@ -203,6 +221,8 @@ static void test_errors(void **state)
 		{ { "--backend", "" }, { "backend", "''" } },
 		{ { "--backend", "FENTRY" }, { "backend", "FENTRY" } },
 		{ { "--backend" }, { "--backend" } },
+		{ { "-4", "-6" }, { "-4", "-6" } },
+		{ { "--ipv6", "--ipv4" }, { "-4", "-6" } },
 		{ { "-v", "extra", "-i", "2" }, { "extra" } },
 	};
 	int failures = 0;
@@ -259,10 +279,15 @@ static void test_repeated_parse_starts_clean(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_ports_repeat_and_union),
-		cmocka_unit_test(test_values),	 cmocka_unit_test(test_actions),
-		cmocka_unit_test(test_backends), cmocka_unit_test(test_parse_twice),
-		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_repeated_parse_starts_clean),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_ports_repeat_and_union),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_backends),
+		cmocka_unit_test(test_family_and_wide),
+		cmocka_unit_test(test_parse_twice),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_repeated_parse_starts_clean),
 	};
 
 	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);
