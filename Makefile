@@ -22,10 +22,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 LDLIBS := -l:libbpf.a -lelf -lz -lm
 
 # User-space modules that need no skeleton and no root: unit tests link these.
-CORE_SRCS := agg backend cli csv events format hist log ports services table
+CORE_SRCS := agg backend cli csv events format hist log ports portsum services sockinfo table
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o \
-	    $(OUTPUT)/portsview.o $(CORE_OBJS)
+	    $(OUTPUT)/portsview.o $(OUTPUT)/snapshot.o $(CORE_OBJS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -59,8 +59,9 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# tracer.c is the one module that includes the skeleton.
+# tracer.c includes the tracing skeleton, snapshot.c the one of `socktrace ports`.
 $(OUTPUT)/tracer.o: $(OUTPUT)/socktrace.skel.h
+$(OUTPUT)/snapshot.o: $(OUTPUT)/snapshot.skel.h
 
 $(OUTPUT)/%.o: user/%.c | $(OUTPUT)/deps-build.stamp
 	$(call msg,CC,$@)

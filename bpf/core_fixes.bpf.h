@@ -16,4 +16,27 @@ static __always_inline __u16 sk_protocol(const struct sock *sk)
 	return (__u16)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 }
 
+/*
+ * A socket's drop count, read as the kernel's sk_drops_read() does. Until
+ * v6.18 it is the atomic_t sk_drops. v6.18 added sk->sk_drop_counters
+ * ("net: add sk->sk_drop_counters", then "udp: add drop_counters to udp
+ * socket" and the same for raw sockets): when set, drops are counted in its
+ * two per-NUMA-node atomics and sk_drops stays 0. TCP sockets have none and
+ * still use sk_drops, so tcp_listendrop() lands there on both kernels.
+ */
+static __always_inline __u32 sk_drops_read(const struct sock *sk)
+{
+	struct numa_drop_counters *ndc = NULL;
+	__u32 drops = 0;
+
+	if (bpf_core_field_exists(sk->sk_drop_counters) &&
+	    bpf_core_type_exists(struct numa_drop_counters))
+		ndc = BPF_CORE_READ(sk, sk_drop_counters);
+	if (ndc)
+		return BPF_CORE_READ(ndc, drops0.counter) + BPF_CORE_READ(ndc, drops1.counter);
+	if (bpf_core_field_exists(sk->sk_drops))
+		drops = BPF_CORE_READ(sk, sk_drops.counter);
+	return drops;
+}
+
 #endif /* CORE_FIXES_BPF_H */

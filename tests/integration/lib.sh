@@ -6,6 +6,7 @@
 new_tmp() {
 	TMP=$(mktemp -d /tmp/socktrace-test.XXXXXX)
 	PIDS=()
+	CLEANUP=() # commands run after the processes are gone (e.g. "ip netns del NAME")
 }
 
 cleanup_test() {
@@ -13,6 +14,8 @@ cleanup_test() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	PIDS=()
+	for p in "${CLEANUP[@]}"; do $p 2>/dev/null; done
+	CLEANUP=()
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
 	TMP=
 }

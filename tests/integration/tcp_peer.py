@@ -15,6 +15,11 @@
                                        other: each client sends X bytes, reads Y
                                        and the end; the server reads X, sends Y,
                                        closes.
+  tcp_peer.py serve HOST PORT N Y      serve N connections: send Y bytes, half-close,
+                                       wait for the client's end, close. Prints
+                                       "ready" once listening.
+  tcp_peer.py fetch HOST PORT Y        one connection: read until the end, which
+                                       must come after exactly Y bytes; close.
   tcp_peer.py hold HOST PORT K         K connections to a server of its own, held
                                        open; prints "ready" when all are
                                        established. SIGUSR1: the clients close;
@@ -97,6 +102,35 @@ def transfer(host, port, n, x, y):
     server.join()
 
 
+def serve(host, port, n, y):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    srv = socket.socket(family)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    srv.listen(n)
+    print("ready", flush=True)
+    for _ in range(n):
+        conn = srv.accept()[0]
+        conn.sendall(b"s" * y)
+        conn.shutdown(socket.SHUT_WR)
+        if conn.recv(1):
+            sys.exit("serve: the client sent data")
+        conn.close()
+
+
+def fetch(host, port, y):
+    c = socket.create_connection((host, port), timeout=60)
+    got = 0
+    while True:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    c.close()
+    if got != y:
+        sys.exit(f"fetch: got {got} bytes, not {y}")
+
+
 def hold(host, port, k):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     srv = socket.socket(family)
@@ -160,6 +194,12 @@ def abort(port, n):
 if __name__ == "__main__":
     if sys.argv[1] == "transfer":
         transfer(sys.argv[2], *map(int, sys.argv[3:7]))
+        sys.exit(0)
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+        sys.exit(0)
+    if sys.argv[1] == "fetch":
+        fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
     if sys.argv[1] == "hold":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGUSR2])

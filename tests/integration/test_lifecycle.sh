@@ -128,3 +128,69 @@ test_family_filters() {
 		check "$flag in closed" "$want" "$(csv_sum "$TMP/out.csv" "$P" in closed)"
 	done
 }
+
+# netns_pair: namespaces NS_C (client, 10.77.0.1) and NS_S (server, 10.77.0.2) joined by a
+# veth pair; removed by cleanup_test through CLEANUP.
+netns_pair() {
+	NS_C=st-c-$$-$RANDOM NS_S=st-s-$$-$RANDOM
+	ip netns add "$NS_C" && ip netns add "$NS_S" || return 1
+	CLEANUP+=("ip netns del $NS_C" "ip netns del $NS_S")
+	ip -n "$NS_C" link add vc type veth peer name vs netns "$NS_S" || return 1
+	ip -n "$NS_C" addr add 10.77.0.1/24 dev vc && ip -n "$NS_S" addr add 10.77.0.2/24 dev vs &&
+		ip -n "$NS_C" link set vc up && ip -n "$NS_S" link set vs up &&
+		ip -n "$NS_C" link set lo up && ip -n "$NS_S" link set lo up
+}
+
+# retrans_segs NS: the namespace's TCP RetransSegs counter (/proc/net/snmp).
+retrans_segs() {
+	ip netns exec "$1" awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; n = 1 } else print $c }' /proc/net/snmp
+}
+
+# Retransmits, provoked: each namespace drops one in ten TCP segments of port P it
+# receives (nftables; the kernel the tests run on has no netem). What socktrace counts
+# per row must equal what each namespace's kernel counted, as nothing else runs there.
+test_retransmits_match_kernel_counters() {
+	local n=3 y=300000 i ns server
+	netns_pair || return 1
+	read -r P < <(free_ports 1)
+	for ns in "$NS_C" "$NS_S"; do
+		ip netns exec "$ns" nft -f - <<NFT || return 1
+table inet loss {
+	chain in {
+		type filter hook input priority 0;
+		tcp sport $P numgen random mod 10 0 drop
+		tcp dport $P numgen random mod 10 0 drop
+	}
+}
+NFT
+	done
+	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	ip netns exec "$NS_S" "$peer" serve 10.77.0.2 "$P" $n $y >"$TMP/serve.out" &
+	server=$!
+	PIDS+=("$server")
+	wait_until 10 grep -qx ready "$TMP/serve.out" || return 1
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "$NS_C" "$peer" fetch 10.77.0.2 "$P" $y || return 1
+	done
+	wait "$server"
+	check "server" 0 $?
+	# Closing ends may still be retransmitting their FINs: wait until every socket of
+	# the test is gone or in TIME_WAIT, which comes after CLOSE for the full socket.
+	for ns in "$NS_C" "$NS_S"; do
+		wait_until 30 sh -c "[ -z \"\$(ip netns exec $ns ss -Htan exclude time-wait)\" ]" ||
+			return 1
+	done
+	stop_socktrace
+	check "exit status" 0 $?
+	check "in closed" $n "$(csv_sum "$TMP/out.csv" "$P" in closed)"
+	check "out closed" $n "$(csv_sum "$TMP/out.csv" "$P" out closed)"
+	check_true "no segment retransmitted: the loss did not happen" \
+		test "$(retrans_segs "$NS_S")" -gt 0
+	check "server retransmits = its namespace's RetransSegs" "$(retrans_segs "$NS_S")" \
+		"$(csv_sum "$TMP/out.csv" "$P" in retransmits)"
+	check "client retransmits = its namespace's RetransSegs" "$(retrans_segs "$NS_C")" \
+		"$(csv_sum "$TMP/out.csv" "$P" out retransmits)"
+	check "server payload sent once per byte, whatever was lost" $((n * y)) \
+		"$(csv_sum "$TMP/out.csv" "$P" in bytes_sent)"
+	check "client payload received" $((n * y)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_received)"
+}

@@ -37,13 +37,13 @@ static inline struct sockinfo test_sock(int proto, int state, const char *laddr,
 	return s;
 }
 
-#define TCP_LISTENER(addr, port) \
+#define TCP_LISTENER(addr, port)                                                                   \
 	test_sock(IPPROTO_TCP, SK_LISTEN, addr, port, strchr(addr, ':') ? "::" : "0.0.0.0", 0)
-#define TCP_CONN(state, laddr, lport, raddr, rport) \
+#define TCP_CONN(state, laddr, lport, raddr, rport)                                                \
 	test_sock(IPPROTO_TCP, state, laddr, lport, raddr, rport)
-#define UDP_UNCONN(addr, port) \
+#define UDP_UNCONN(addr, port)                                                                     \
 	test_sock(IPPROTO_UDP, SK_CLOSE, addr, port, strchr(addr, ':') ? "::" : "0.0.0.0", 0)
-#define UDP_CONN(laddr, lport, raddr, rport) \
+#define UDP_CONN(laddr, lport, raddr, rport)                                                       \
 	test_sock(IPPROTO_UDP, SK_ESTABLISHED, laddr, lport, raddr, rport)
 
 #endif /* SOCKFIXTURE_H */

@@ -14,19 +14,21 @@ static const char *role_name(int role)
 
 static void test_classify_rule(void **state)
 {
-	static const struct {
+	const struct {
 		const char *what;
 		struct sockinfo s;
 		bool listened;
 		int role, port;
 	} cases[] = {
 		{ "TCP listener", TCP_LISTENER("0.0.0.0", 443), true, ROLE_LISTEN, 443 },
-		{ "TCP listener on an ephemeral port", TCP_LISTENER("::1", 40000), true, ROLE_LISTEN,
-		  40000 },
-		{ "accepted connection", TCP_CONN(SK_ESTABLISHED, "10.0.0.1", 443, "10.0.0.2", 50000),
-		  true, ROLE_IN, 443 },
+		{ "TCP listener on an ephemeral port", TCP_LISTENER("::1", 40000), true,
+		  ROLE_LISTEN, 40000 },
+		{ "accepted connection",
+		  TCP_CONN(SK_ESTABLISHED, "10.0.0.1", 443, "10.0.0.2", 50000), true, ROLE_IN,
+		  443 },
 		{ "client from an ephemeral port",
-		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 50000, "10.0.0.1", 443), false, ROLE_OUT, 443 },
+		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 50000, "10.0.0.1", 443), false, ROLE_OUT,
+		  443 },
 		{ "accepted on an ephemeral listener",
 		  TCP_CONN(SK_ESTABLISHED, "10.0.0.1", 40000, "10.0.0.2", 50001), true, ROLE_IN,
 		  40000 },
@@ -34,29 +36,33 @@ static void test_classify_rule(void **state)
 		  TCP_CONN(SK_ESTABLISHED, "10.0.0.1", 8080, "10.0.0.2", 50001), false, ROLE_IN,
 		  8080 },
 		{ "client bound to a fixed port below the range",
-		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 1023, "10.0.0.1", 514), false, ROLE_IN, 1023 },
+		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 1023, "10.0.0.1", 514), false, ROLE_IN,
+		  1023 },
 		{ "handshake out", TCP_CONN(SK_SYN_SENT, "10.0.0.2", 50000, "10.0.0.1", 443), false,
 		  ROLE_OUT, 443 },
 		{ "handshake in (request sock)",
-		  TCP_CONN(SK_NEW_SYN_RECV, "10.0.0.1", 443, "10.0.0.2", 50000), true, ROLE_IN, 443 },
+		  TCP_CONN(SK_NEW_SYN_RECV, "10.0.0.1", 443, "10.0.0.2", 50000), true, ROLE_IN,
+		  443 },
 		{ "TIME_WAIT of a client", TCP_CONN(SK_TIME_WAIT, "::1", 50000, "::1", 443), false,
 		  ROLE_OUT, 443 },
 		{ "TIME_WAIT of a server", TCP_CONN(SK_TIME_WAIT, "::1", 443, "::1", 50000), true,
 		  ROLE_IN, 443 },
-		{ "CLOSE_WAIT of a client", TCP_CONN(SK_CLOSE_WAIT, "::1", 50000, "::1", 443), false,
-		  ROLE_OUT, 443 },
+		{ "CLOSE_WAIT of a client", TCP_CONN(SK_CLOSE_WAIT, "::1", 50000, "::1", 443),
+		  false, ROLE_OUT, 443 },
 		{ "TCP in CLOSE", TCP_CONN(SK_CLOSE, "10.0.0.2", 50000, "0.0.0.0", 0), false,
 		  ROLE_NONE, 0 },
 		{ "range low end is ephemeral",
 		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 32768, "10.0.0.1", 443), false, ROLE_OUT,
 		  443 },
-		{ "just below the range", TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 32767, "10.0.0.1", 443),
-		  false, ROLE_IN, 32767 },
+		{ "just below the range",
+		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 32767, "10.0.0.1", 443), false, ROLE_IN,
+		  32767 },
 		{ "range high end is ephemeral",
 		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 60999, "10.0.0.1", 443), false, ROLE_OUT,
 		  443 },
-		{ "just above the range", TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 61000, "10.0.0.1", 443),
-		  false, ROLE_IN, 61000 },
+		{ "just above the range",
+		  TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 61000, "10.0.0.1", 443), false, ROLE_IN,
+		  61000 },
 		{ "UDP server socket", UDP_UNCONN("0.0.0.0", 53), false, ROLE_LISTEN, 53 },
 		{ "unconnected UDP on an ephemeral port (sendto() client)",
 		  UDP_UNCONN("0.0.0.0", 50000), false, ROLE_LISTEN, 50000 },
@@ -85,11 +91,15 @@ static void test_classify_all_listened(void **state)
 {
 	struct sockinfo s[] = {
 		TCP_LISTENER("127.0.0.1", 40000),
-		TCP_CONN(SK_ESTABLISHED, "127.0.0.1", 40000, "127.0.0.1", 50000), /* its server end */
-		TCP_CONN(SK_ESTABLISHED, "127.0.0.1", 40000, "10.0.0.1", 80),	 /* other netns */
+		/* its server end */
+		TCP_CONN(SK_ESTABLISHED, "127.0.0.1", 40000, "127.0.0.1", 50000),
+		/* the same port in another netns (set below): no listener there */
+		TCP_CONN(SK_ESTABLISHED, "127.0.0.1", 40000, "10.0.0.1", 80),
 		UDP_UNCONN("0.0.0.0", 45000),
-		TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 45000, "10.0.0.1", 443), /* UDP: no listener */
-		TCP_CONN(SK_ESTABLISHED, "127.0.0.1", 50000, "127.0.0.1", 40000), /* the client */
+		/* a UDP socket on the port is no TCP listener */
+		TCP_CONN(SK_ESTABLISHED, "10.0.0.2", 45000, "10.0.0.1", 443),
+		/* the client of the first connection */
+		TCP_CONN(SK_ESTABLISHED, "127.0.0.1", 50000, "127.0.0.1", 40000),
 	};
 	struct sock_class c[ARRAY_SIZE(s)];
 
@@ -112,8 +122,8 @@ static void test_classify_all_listened(void **state)
 
 static void test_port_range_parse(void **state)
 {
-	static const char *bad[] = { "", "abc", "5 4", "0 10", "1 70000", "1 2 3", "1", "-1 5",
-				     "10 20x" };
+	static const char *bad[] = { "",      "abc", "5 4",  "0 10",  "1 70000",
+				     "1 2 3", "1",   "-1 5", "10 20x" };
 	struct port_range r = { 7, 8 };
 	int failures = 0;
 
@@ -170,8 +180,8 @@ static void test_set_owners(void **state)
 {
 	struct sockinfo s[4] = {};
 	struct sock_owner o[] = {
-		{ 20, 7, "sshd" }, { 10, 5, "nginx" }, { 10, 3, "nginx" },
-		{ 10, 5, "nginx" }, /* the same process, a second fd */
+		{ 20, 7, "sshd" },  { 10, 5, "nginx" },
+		{ 10, 3, "nginx" }, { 10, 5, "nginx" }, /* the same process, a second fd */
 		{ 99, 1, "other" }, { 0, 1, "init" },
 	};
 

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "snapshot.h"
+/* The records shared with the BPF side ("snapshot.h" alone is this directory's). */
+#include "../bpf/snapshot.h"
+#include "snapshot.skel.h"
+
+#define READ_CHUNK 65536
+
+/* No padding in the records: both sides agree on their size. */
+_Static_assert(sizeof(struct snap_sock) == 64 && sizeof(struct snap_file) == 32,
+	       "struct snap_sock or snap_file has padding");
+
+struct snapshot {
+	struct sockinfo *socks;
+	size_t n;
+};
+
+/* Everything one iterator wrote. */
+struct iter_out {
+	char *data;
+	size_t len, cap;
+};
+
+/* libbpf's messages (its warnings carry the verifier's log) only under -v. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return log_verbose ? vfprintf(stderr, fmt, args) : 0;
+}
+
+/* Create an iterator on prog and read all it writes into out. 0 or -errno. */
+static int iter_read(struct bpf_program *prog, struct iter_out *out)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	int fd, err = 0;
+	ssize_t got;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		if (out->cap - out->len < READ_CHUNK) {
+			size_t cap = out->cap ? 2 * out->cap : 4 * READ_CHUNK;
+			char *data = realloc(out->data, cap);
+
+			if (!data) {
+				err = -ENOMEM;
+				break;
+			}
+			out->data = data;
+			out->cap = cap;
+		}
+		got = read(fd, out->data + out->len, out->cap - out->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			err = got < 0 ? -errno : 0;
+			break;
+		}
+		out->len += got;
+	}
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* IPv4 addresses as IPv4-mapped IPv6 ones, so that one type holds both. */
+static void addr_set(struct in6_addr *a, __u16 family, __u32 v4, const __u8 *v6)
+{
+	if (family == AF_INET6) {
+		memcpy(a, v6, sizeof(*a));
+		return;
+	}
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], &v4, sizeof(v4)); /* network order, as the kernel keeps it */
+}
+
+static void sock_from_record(struct sockinfo *s, const struct snap_sock *r)
+{
+	memset(s, 0, sizeof(*s));
+	addr_set(&s->laddr, r->family, r->saddr_v4, r->saddr_v6);
+	addr_set(&s->raddr, r->family, r->daddr_v4, r->daddr_v6);
+	s->ino = r->ino;
+	s->netns = r->netns;
+	s->qlen = r->ack_backlog;
+	s->backlog = r->max_ack_backlog;
+	s->drops = r->drops;
+	s->lport = r->sport;
+	s->rport = r->dport;
+	s->family = r->family;
+	s->proto = r->proto;
+	s->state = r->state;
+}
+
+/* The sockets of both iterators, with their owners from the file iterator. 0 or -errno. */
+static int snapshot_fill(struct snapshot *snap, const struct iter_out *tcp,
+			 const struct iter_out *udp, const struct iter_out *files)
+{
+	const size_t ssz = sizeof(struct snap_sock), fsz = sizeof(struct snap_file);
+	size_t ntcp = tcp->len / ssz, m = files->len / fsz;
+	struct sock_owner *owners;
+
+	if (tcp->len % ssz || udp->len % ssz || files->len % fsz)
+		return -EPROTO;
+	snap->n = ntcp + udp->len / ssz;
+	snap->socks = calloc(snap->n ? snap->n : 1, sizeof(*snap->socks));
+	owners = calloc(m ? m : 1, sizeof(*owners));
+	if (!snap->socks || !owners) {
+		free(owners);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < snap->n; i++) {
+		const struct iter_out *src = i < ntcp ? tcp : udp;
+		struct snap_sock r;
+
+		memcpy(&r, src->data + (i < ntcp ? i : i - ntcp) * ssz, ssz);
+		sock_from_record(&snap->socks[i], &r);
+	}
+	for (size_t i = 0; i < m; i++) {
+		struct snap_file f;
+
+		memcpy(&f, files->data + i * fsz, fsz);
+		owners[i].ino = f.ino;
+		owners[i].pid = f.pid;
+		memcpy(owners[i].comm, f.comm, sizeof(owners[i].comm));
+		owners[i].comm[sizeof(owners[i].comm) - 1] = '\0';
+	}
+	sockinfo__set_owners(snap->socks, snap->n, owners, m);
+	log_debug("snapshot: %zu TCP and %zu UDP sockets, %zu socket file descriptors", ntcp,
+		  snap->n - ntcp, m);
+	free(owners);
+	return 0;
+}
+
+/* Run the three iterators; 0, or -errno after one line saying which failed. */
+static int snapshot_read(struct snapshot_bpf *skel, struct iter_out out[3])
+{
+	struct {
+		struct bpf_program *prog;
+		const char *what;
+	} iters[3] = {
+		{ skel->progs.snap_tcp, "TCP sockets (iter/tcp)" },
+		{ skel->progs.snap_udp, "UDP sockets (iter/udp)" },
+		{ skel->progs.snap_files, "the processes' sockets (iter/task_file)" },
+	};
+
+	for (int i = 0; i < 3; i++) {
+		int err = iter_read(iters[i].prog, &out[i]);
+
+		if (err) {
+			log_err("failed to read %s: %s", iters[i].what, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int snapshot__take(struct snapshot **out)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_print);
+	struct iter_out iters[3] = {};
+	struct snapshot_bpf *skel;
+	struct snapshot *snap = NULL;
+	int err;
+
+	*out = NULL;
+	skel = snapshot_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		log_err("failed to load the snapshot iterators: %s%s", strerror(-err),
+			log_verbose ? "" : " (-v shows libbpf's log)");
+		goto cleanup;
+	}
+	err = snapshot_read(skel, iters);
+	if (err)
+		goto cleanup;
+	snap = calloc(1, sizeof(*snap));
+	err = snap ? snapshot_fill(snap, &iters[0], &iters[1], &iters[2]) : -ENOMEM;
+	if (err) {
+		log_err("failed to read the snapshot: %s", strerror(-err));
+		snapshot__free(snap);
+		goto cleanup;
+	}
+	*out = snap;
+cleanup:
+	for (int i = 0; i < 3; i++)
+		free(iters[i].data);
+	snapshot_bpf__destroy(skel);
+	libbpf_set_print(old_print);
+	return err;
+}
+
+size_t snapshot__count(const struct snapshot *snap)
+{
+	return snap->n;
+}
+
+const struct sockinfo *snapshot__socket(const struct snapshot *snap, size_t i)
+{
+	return i < snap->n ? &snap->socks[i] : NULL;
+}
+
+const struct sockinfo *snapshot__sockets(const struct snapshot *snap, size_t *n)
+{
+	*n = snap->n;
+	return snap->socks;
+}
+
+void snapshot__free(struct snapshot *snap)
+{
+	if (!snap)
+		return;
+	free(snap->socks);
+	free(snap);
+}
