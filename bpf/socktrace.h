@@ -63,7 +63,7 @@ struct event {
 	__u64 lat_ns;	      /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK;
 			       * accepted: ESTABLISHED -> accept() returned (queue wait);
 			       * close: lifetime, ESTABLISHED -> CLOSE; 0 = no sample */
-	__u64 bytes_sent;     /* close: payload bytes the peer acknowledged */
+	__u64 bytes_sent;     /* close: payload bytes sent, each once (no retransmissions) */
 	__u64 bytes_received; /* close: payload bytes received */
 	union {
 		__u32 saddr_v4;

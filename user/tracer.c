@@ -231,7 +231,8 @@ static int attach(struct tracer *t, enum backend only)
 	return 0;
 }
 
-int tracer__start(struct tracer **out, const struct tracer_opts *opts)
+/* A tracer with its programs loaded and nothing attached: 0, or -errno (said). */
+static int tracer_load(struct tracer **out, const struct tracer_opts *opts)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	int err;
@@ -242,8 +243,22 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	hooks__init(&t->hooks);
 	t->nr_cpus = libbpf_num_possible_cpus();
 	err = load(t, opts);
+	if (err) {
+		tracer__stop(t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+int tracer__start(struct tracer **out, const struct tracer_opts *opts)
+{
+	struct tracer *t;
+	int err;
+
+	err = tracer_load(&t, opts);
 	if (err)
-		goto cleanup;
+		return err;
 	quiet_warnings = true;
 	err = attach(t, opts->backend);
 	quiet_warnings = false;
@@ -264,18 +279,12 @@ cleanup:
 
 int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
 {
-	struct tracer *t = calloc(1, sizeof(*t));
+	struct tracer *t;
 	int err;
 
-	if (!t)
-		return fail(-ENOMEM, "allocate tracer");
-	libbpf_set_print(libbpf_print);
-	hooks__init(&t->hooks);
-	err = load(t, opts);
-	if (err) {
-		tracer__stop(t);
+	err = tracer_load(&t, opts);
+	if (err)
 		return err;
-	}
 	quiet_warnings = true;
 	for (int id = 0; id < HOOK_MAX; id++)
 		hooks__probe(&t->hooks, t->skel->obj, id);
