@@ -25,7 +25,7 @@ LDLIBS := -l:libbpf.a -lelf -lz -lm
 CORE_SRCS := agg backend cli csv events format hist log ports portsum services sockinfo table
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o \
-	    $(OUTPUT)/portsview.o $(OUTPUT)/snapshot.o $(CORE_OBJS)
+	    $(OUTPUT)/portsview.o $(OUTPUT)/iter.o $(OUTPUT)/snapshot.o $(CORE_OBJS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)

@@ -8,13 +8,12 @@
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "iter.h"
 #include "log.h"
 #include "snapshot.h"
 /* The records shared with the BPF side ("snapshot.h" alone is this directory's). */
 #include "../bpf/snapshot.h"
 #include "snapshot.skel.h"
-
-#define READ_CHUNK 65536
 
 /* No padding in the records: both sides agree on their size. */
 _Static_assert(sizeof(struct snap_sock) == 64 && sizeof(struct snap_file) == 32,
@@ -25,58 +24,11 @@ struct snapshot {
 	size_t n;
 };
 
-/* Everything one iterator wrote. */
-struct iter_out {
-	char *data;
-	size_t len, cap;
-};
-
 /* libbpf's messages (its warnings carry the verifier's log) only under -v. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level;
 	return log_verbose ? vfprintf(stderr, fmt, args) : 0;
-}
-
-/* Create an iterator on prog and read all it writes into out. 0 or -errno. */
-static int iter_read(struct bpf_program *prog, struct iter_out *out)
-{
-	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
-	int fd, err = 0;
-	ssize_t got;
-
-	if (!link)
-		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		if (out->cap - out->len < READ_CHUNK) {
-			size_t cap = out->cap ? 2 * out->cap : 4 * READ_CHUNK;
-			char *data = realloc(out->data, cap);
-
-			if (!data) {
-				err = -ENOMEM;
-				break;
-			}
-			out->data = data;
-			out->cap = cap;
-		}
-		got = read(fd, out->data + out->len, out->cap - out->len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			err = got < 0 ? -errno : 0;
-			break;
-		}
-		out->len += got;
-	}
-	close(fd);
-out:
-	bpf_link__destroy(link);
-	return err;
 }
 
 /* IPv4 addresses as IPv4-mapped IPv6 ones, so that one type holds both. */
@@ -161,7 +113,7 @@ static int snapshot_read(struct snapshot_bpf *skel, struct iter_out out[3])
 	};
 
 	for (int i = 0; i < 3; i++) {
-		int err = iter_read(iters[i].prog, &out[i]);
+		int err = iter__read(iters[i].prog, &out[i]);
 
 		if (err) {
 			log_err("failed to read %s: %s", iters[i].what, strerror(-err));

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "hooks.h"
+#include "iter.h"
 #include "log.h"
 #include "ports.h"
 #include "tracer.h"
@@ -296,30 +297,15 @@ int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
 /* One pass of the snapshot iterator; each record goes to on_event like a ring-buffer one. */
 static int seed_pass(struct tracer *t, int pass, const struct tracer_opts *opts)
 {
-	struct event ev;
-	struct bpf_link *link;
-	ssize_t n;
-	int fd, err = 0;
+	struct iter_out out = {};
+	int err;
 
 	t->skel->bss->seed_pass = pass;
-	link = bpf_program__attach_iter(t->skel->progs.iter_tcp_seed, NULL);
-	if (!link)
-		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* Records are written whole, so every read returns whole records. */
-	while ((n = read(fd, &ev, sizeof(ev))) > 0) {
-		if (n == sizeof(ev) && pass == 1)
-			opts->on_event(opts->ctx, &ev, sizeof(ev));
-	}
-	if (n < 0)
-		err = -errno;
-	close(fd);
-out:
-	bpf_link__destroy(link);
+	err = iter__read(t->skel->progs.iter_tcp_seed, &out);
+	for (size_t off = 0; !err && pass == 1 && off + sizeof(struct event) <= out.len;
+	     off += sizeof(struct event))
+		opts->on_event(opts->ctx, out.data + off, sizeof(struct event));
+	free(out.data);
 	return err;
 }
 
