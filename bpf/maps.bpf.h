@@ -13,6 +13,7 @@
 #define MAX_UDP_CALLS 4096     /* threads inside udp_sendmsg/udp_recvmsg (kprobe backend) */
 #define MAX_UDP_ROWS 4096      /* UDP (port, direction) rows counted in the kernel */
 #define MAX_UDP_PENDING 16384  /* UDP "out" sockets waiting for a response */
+#define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
 #define RINGBUF_BYTES (2 << 20)
 
@@ -109,6 +110,20 @@ struct {
 	__type(key, struct udp_key);
 	__type(value, struct udp_counts);
 } udp_rows SEC(".maps");
+
+/* The remote addresses each UDP row has seen: inserted once, counted on insert. */
+struct udp_peer_key {
+	struct udp_key row;
+	__u32 family;
+	__u32 addr[4]; /* IPv4: addr[0]; IPv4-mapped IPv6 is stored as IPv4 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_UDP_PEERS);
+	__type(key, struct udp_peer_key);
+	__type(value, __u8);
+} udp_peers SEC(".maps");
 
 /* UDP "out" socket -> when its unanswered datagram was sent. */
 struct {

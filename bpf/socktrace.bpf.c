@@ -115,6 +115,26 @@ out:
 	return 0;
 }
 
+/* A listener on a traced port opened or closed: tell user space, which keeps the list. */
+static __always_inline void listener_event(const struct sock *sk, __u8 kind)
+{
+	struct event *e;
+
+	if (!traced(sk, sk_local_port(sk)))
+		return;
+	e = event_reserve();
+	if (!e)
+		return;
+	sk_fill_tuple(e, sk);
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->dir = DIR_IN;
+	/* Both run in the process's close() or listen(): the file is still there. */
+	e->sock_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	current_owner(&e->pid, e->comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* listen(): remember the owner of the port's passive sockets. */
 static __always_inline int handle_listen(const struct sock *sk)
 {
@@ -123,6 +143,7 @@ static __always_inline int handle_listen(const struct sock *sk)
 
 	current_owner(&owner.pid, owner.comm);
 	bpf_map_update_elem(&listeners, &lk, &owner, BPF_ANY);
+	listener_event(sk, EV_LISTEN);
 	return 0;
 }
 
@@ -134,6 +155,7 @@ static __always_inline int handle_listen_close(const struct sock *sk)
 	/* With SO_REUSEPORT another socket may own the entry now: leave it. */
 	if (owner && owner->sk == (__u64)sk)
 		bpf_map_delete_elem(&listeners, &lk);
+	listener_event(sk, EV_LISTEN_CLOSE);
 	return 0;
 }
 
@@ -300,12 +322,29 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 	return 0;
 }
 
-/* The destination (send) or source (receive) port in a msghdr's address, or 0. */
-static __always_inline __u16 msghdr_port(const struct msghdr *msg)
+/* An IPv6 address that carries IPv4 (::ffff:a.b.c.d) is kept as IPv4. */
+static __always_inline void peer_fold_v4mapped(struct udp_peer_key *peer)
+{
+	if (peer->family == AF_INET6 && !peer->addr[0] && !peer->addr[1] &&
+	    peer->addr[2] == bpf_htonl(0x0000ffff)) {
+		peer->family = AF_INET;
+		peer->addr[0] = peer->addr[3];
+		peer->addr[2] = peer->addr[3] = 0;
+	}
+}
+
+/*
+ * The datagram's address in msg (send: destination; receive: source, which
+ * udp_recvmsg() has written by the time it returns). Returns its port, 0 if
+ * there is none; peer gets the address.
+ */
+static __always_inline __u16 msghdr_peer(const struct msghdr *msg, struct udp_peer_key *peer)
 {
 	struct {
 		__u16 family;
 		__be16 port; /* same place in sockaddr_in and sockaddr_in6 */
+		__u32 v4;    /* sockaddr_in's address, sockaddr_in6's flowinfo */
+		__u32 v6[4];
 	} addr = {};
 	void *name;
 
@@ -314,7 +353,49 @@ static __always_inline __u16 msghdr_port(const struct msghdr *msg)
 	name = BPF_CORE_READ(msg, msg_name);
 	if (!name || bpf_probe_read_kernel(&addr, sizeof(addr), name))
 		return 0;
-	return addr.family == AF_INET || addr.family == AF_INET6 ? bpf_ntohs(addr.port) : 0;
+	if (addr.family == AF_INET) {
+		peer->addr[0] = addr.v4;
+	} else if (addr.family == AF_INET6) {
+		__builtin_memcpy(peer->addr, addr.v6, sizeof(peer->addr));
+	} else {
+		return 0;
+	}
+	peer->family = addr.family;
+	peer_fold_v4mapped(peer);
+	return bpf_ntohs(addr.port);
+}
+
+/* A connected socket's remote address. */
+static __always_inline void sk_peer(const struct sock *sk, struct udp_peer_key *peer)
+{
+	peer->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (peer->family == AF_INET6)
+		BPF_CORE_READ_INTO(&peer->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+	else
+		peer->addr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	peer_fold_v4mapped(peer);
+}
+
+/*
+ * Distinct remote addresses per row: a new one is inserted once and counted
+ * by the CPU that inserted it, so the per-CPU sum is exact. Per datagram that
+ * is one lookup. Without an address (or with the set full) the datagram is
+ * counted as one whose peer is unknown, and the count becomes a lower bound.
+ */
+static __always_inline void udp_count_peer(struct udp_counts *cnt, struct udp_peer_key *peer)
+{
+	__u8 one = 1;
+
+	if (!peer->family) {
+		cnt->peers_unknown++;
+		return;
+	}
+	if (bpf_map_lookup_elem(&udp_peers, peer))
+		return;
+	if (!bpf_map_update_elem(&udp_peers, peer, &one, BPF_NOEXIST))
+		cnt->peers++;
+	else if (!bpf_map_lookup_elem(&udp_peers, peer)) /* not a race with another CPU: full */
+		cnt->peers_unknown++;
 }
 
 /* UDP "out": a datagram sent starts the clock, unless one is already waiting. */
@@ -356,34 +437,40 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
  * kernel, per CPU, under its row: a local port outside the ephemeral range
  * is a service ("in"); otherwise the row is the remote port ("out"), from
  * the connected socket or the datagram's address (msg, where the hook has
- * it). Per datagram that is two reads, one bit test and one map lookup.
+ * it). A failed receive (EAGAIN...) is not a datagram: nothing to count.
+ * Per datagram that is a few reads, a range test and two map lookups (row,
+ * peer).
  */
 static __always_inline int handle_udp(const struct sock *sk, const struct msghdr *msg, long ret,
 				      bool send)
 {
 	struct udp_counts *cnt, zero = {};
-	__u16 lport = sk_local_port(sk);
-	struct udp_key key = {};
+	__u16 lport = sk_local_port(sk), rport = sk_remote_port(sk), msg_port = 0;
+	struct udp_peer_key peer = {};
 
+	if (ret < 0 && !send)
+		return 0;
+	if (rport)
+		sk_peer(sk, &peer); /* connected */
+	else
+		msg_port = msghdr_peer(msg, &peer);
 	if (lport < ephemeral_lo || lport > ephemeral_hi) {
-		key.dir = DIR_IN;
-		key.port = lport;
+		peer.row.dir = DIR_IN;
+		peer.row.port = lport;
 	} else {
-		key.dir = DIR_OUT;
-		key.port = sk_remote_port(sk);
-		if (!key.port)
-			key.port = msghdr_port(msg);
+		peer.row.dir = DIR_OUT;
+		peer.row.port = rport ?: msg_port;
 	}
-	if (!key.port) {
+	if (!peer.row.port) {
 		stat_inc(STAT_UDP_NO_PORT);
 		return 0;
 	}
-	if (!traced(sk, key.port))
+	if (!traced(sk, peer.row.port))
 		return 0;
-	cnt = bpf_map_lookup_elem(&udp_rows, &key);
+	cnt = bpf_map_lookup_elem(&udp_rows, &peer.row);
 	if (!cnt) {
-		bpf_map_update_elem(&udp_rows, &key, &zero, BPF_NOEXIST);
-		cnt = bpf_map_lookup_elem(&udp_rows, &key);
+		bpf_map_update_elem(&udp_rows, &peer.row, &zero, BPF_NOEXIST);
+		cnt = bpf_map_lookup_elem(&udp_rows, &peer.row);
 		if (!cnt)
 			return 0;
 	}
@@ -399,11 +486,12 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		cnt->datagrams_received++;
 		cnt->bytes_received += ret;
 	}
-	if (key.dir == DIR_OUT) {
+	udp_count_peer(cnt, &peer);
+	if (peer.row.dir == DIR_OUT) {
 		if (send)
 			udp_request(sk);
 		else
-			udp_response(sk, &key);
+			udp_response(sk, &peer.row);
 	}
 	return 0;
 }

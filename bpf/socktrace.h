@@ -12,15 +12,17 @@
 
 /* What happened to the socket. */
 enum event_kind {
-	EV_CONNECT_OK = 1,   /* active open reached ESTABLISHED */
-	EV_CONNECT_FAIL = 2, /* active open closed before ESTABLISHED; err says why */
-	EV_ACCEPT = 3,	     /* passive open reached ESTABLISHED on a listening port */
-	EV_ACCEPTED = 4,     /* accept() handed an ESTABLISHED connection to a process */
-	EV_CLOSE = 5,	     /* a connection seen open closed: lifetime, bytes, retransmits */
-	EV_EXISTING = 6,     /* a connection already open at start (from the snapshot) */
-	EV_RESET = 7,	     /* a reset sent on a connection after it closed (flags) */
-	EV_UDP_RESPONSE = 8, /* UDP "out": first datagram back after one sent; lat_ns */
-	EV_KIND_MAX = EV_UDP_RESPONSE,
+	EV_CONNECT_OK = 1,    /* active open reached ESTABLISHED */
+	EV_CONNECT_FAIL = 2,  /* active open closed before ESTABLISHED; err says why */
+	EV_ACCEPT = 3,	      /* passive open reached ESTABLISHED on a listening port */
+	EV_ACCEPTED = 4,      /* accept() handed an ESTABLISHED connection to a process */
+	EV_CLOSE = 5,	      /* a connection seen open closed: lifetime, bytes, retransmits */
+	EV_EXISTING = 6,      /* a connection already open at start (from the snapshot) */
+	EV_RESET = 7,	      /* a reset sent on a connection after it closed (flags) */
+	EV_UDP_RESPONSE = 8,  /* UDP "out": first datagram back after one sent; lat_ns */
+	EV_LISTEN = 9,	      /* a socket started listening (sock_ino; pid: who called listen()) */
+	EV_LISTEN_CLOSE = 10, /* a listening socket closed (sock_ino) */
+	EV_KIND_MAX = EV_LISTEN_CLOSE,
 };
 
 /* event.flags */
@@ -55,7 +57,9 @@ struct udp_counts {
 	__u64 bytes_sent; /* payload */
 	__u64 datagrams_received;
 	__u64 bytes_received;
-	__u64 send_errors; /* sends that returned an error */
+	__u64 send_errors;   /* sends that returned an error */
+	__u64 peers;	     /* distinct remote addresses seen since start */
+	__u64 peers_unknown; /* datagrams whose remote address the hook could not see */
 };
 
 struct event {
@@ -65,6 +69,7 @@ struct event {
 			       * close: lifetime, ESTABLISHED -> CLOSE; 0 = no sample */
 	__u64 bytes_sent;     /* close: payload bytes sent, each once (no retransmissions) */
 	__u64 bytes_received; /* close: payload bytes received */
+	__u64 sock_ino;	      /* EV_LISTEN, EV_LISTEN_CLOSE: the socket's inode (ss -e's ino) */
 	union {
 		__u32 saddr_v4;
 		__u8 saddr_v6[16];

@@ -239,6 +239,8 @@ int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_count
 	st->datagrams_received += growth(total->datagrams_received, &seen->datagrams_received);
 	st->bytes_received += growth(total->bytes_received, &seen->bytes_received);
 	st->send_errors += growth(total->send_errors, &seen->send_errors);
+	seen->peers = total->peers; /* levels since start, not growth */
+	seen->peers_unknown = total->peers_unknown;
 	return 0;
 }
 

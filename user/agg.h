@@ -65,7 +65,8 @@ struct agg_row {
 	struct agg_stats run;		  /* completed intervals only */
 	struct agg_proc procs[AGG_PROCS]; /* most events first after agg__rows() */
 	uint64_t procs_more;		  /* events from processes beyond AGG_PROCS */
-	struct udp_counts udp_seen;	  /* UDP: the kernel's counters at the last update */
+	struct udp_counts udp_seen;	  /* UDP: the kernel's counters at the last update;
+					   * peers: distinct remote addresses since start */
 };
 
 struct agg;

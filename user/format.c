@@ -97,3 +97,14 @@ void format_process(char *buf, size_t len, const struct agg_row *row)
 	else
 		snprintf(buf, len, "%s[%u]", top->comm, top->pid);
 }
+
+void format_peers(char *buf, size_t len, const struct agg_row *row)
+{
+	const struct udp_counts *c = &row->udp_seen;
+
+	if (c->peers_unknown && !c->peers)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%llu%s", (unsigned long long)c->peers,
+			 c->peers_unknown ? "+" : "");
+}

@@ -30,6 +30,12 @@ const char *format_dir(uint8_t dir);
 const char *format_proto(uint8_t proto);
 
 /* The row's busiest process: "nginx[812]", "+N" for N more names; "-" when unknown. */
+/*
+ * A UDP row's distinct remote addresses since start: "12", "12+" when some
+ * datagrams' addresses were not seen (a lower bound), "?" when none was.
+ */
+void format_peers(char *buf, size_t len, const struct agg_row *row);
+
 void format_process(char *buf, size_t len, const struct agg_row *row);
 
 #endif /* FORMAT_H */

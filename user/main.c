@@ -17,11 +17,13 @@
 #include "cli.h"
 #include "csv.h"
 #include "events.h"
+#include "listeners.h"
 #include "log.h"
 #include "ports.h"
 #include "portsview.h"
 #include "report.h"
 #include "services.h"
+#include "snapshot.h"
 #include "table.h"
 #include "tracer.h"
 
@@ -51,6 +53,8 @@ struct run {
 	struct table *table; /* NULL when the CSV goes to stdout */
 	struct csv *csv;
 	struct tracer *tracer;
+	struct listeners *listeners;
+	struct port_range eph;
 	char ports[128];
 	int agg_err;
 	uint64_t events, events_run; /* decoded: this interval, whole run */
@@ -77,7 +81,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	run->events++;
-	run->agg_err = agg__add(run->agg, &ev);
+	if (ev.kind == EV_LISTEN || ev.kind == EV_LISTEN_CLOSE)
+		run->agg_err = listeners__event(run->listeners, &ev);
+	else
+		run->agg_err = agg__add(run->agg, &ev);
 	return run->agg_err; /* non-zero stops the poll */
 }
 
@@ -90,6 +97,8 @@ static void report_fill(struct run *run, struct report *r, double elapsed)
 	r->elapsed_s = elapsed;
 	r->backend = tracer__backend(run->tracer);
 	r->ports = run->ports;
+	r->listeners = run->listeners;
+	r->eph = &run->eph;
 }
 
 static int on_udp_row(void *ctx, const struct udp_key *key, const struct udp_counts *total)
@@ -153,6 +162,38 @@ static int report_summary(struct run *run)
 	return table__summary(run->table ? stdout : stderr, &r) ? -EIO : 0;
 }
 
+/* A socket the snapshot found is on a traced port, in the traced families. */
+static bool listener_traced(void *ctx, const struct sockinfo *s)
+{
+	const struct config *cfg = ctx;
+	bool v4 = IN6_IS_ADDR_V4MAPPED(&s->laddr);
+
+	if (cfg->filter_ports && !portset__has(&cfg->ports, s->lport))
+		return false;
+	return !cfg->family || (cfg->family == AF_INET) == v4;
+}
+
+/*
+ * The listening sockets open now, with their owners (iter/task_file), after
+ * attach: one opened in between is both an event and in the snapshot, and
+ * counted once (by its inode). Without the snapshot the list starts empty.
+ */
+static void seed_listeners(struct run *run)
+{
+	struct snapshot *snap = NULL;
+	const struct sockinfo *socks;
+	size_t n;
+
+	if (snapshot__take(&snap)) {
+		log_info("listeners open before start are not shown (the snapshot failed)");
+		return;
+	}
+	socks = snapshot__sockets(snap, &n);
+	if (listeners__seed(run->listeners, socks, n, listener_traced, &run->cfg))
+		log_err("failed to list the listeners open now: %s", strerror(ENOMEM));
+	snapshot__free(snap);
+}
+
 /* Poll until a signal, --duration, or an error; report every interval. */
 static int poll_loop(struct run *run)
 {
@@ -202,9 +243,15 @@ static int run_tracer(struct run *run)
 		log_err("%s", err_line);
 		return EXIT_USAGE;
 	}
+	/* The ephemeral range: whether a listener's port is in it (the kernel reads it too). */
+	if ((err = port_range__read(PORT_RANGE_PATH, &run->eph))) {
+		log_err("failed to read %s: %s", PORT_RANGE_PATH, strerror(-err));
+		goto cleanup;
+	}
 	run->agg = agg__new();
+	run->listeners = listeners__new();
 	run->table = csv_stdout ? NULL : table__new(stdout, isatty(STDOUT_FILENO), run->cfg.wide);
-	if (!run->agg || (!csv_stdout && !run->table)) {
+	if (!run->agg || !run->listeners || (!csv_stdout && !run->table)) {
 		log_err("failed to allocate: %s", strerror(ENOMEM));
 		goto cleanup;
 	}
@@ -215,6 +262,7 @@ static int run_tracer(struct run *run)
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	tracer__seed(run->tracer, &topts); /* connections already open; says so if it cannot */
+	seed_listeners(run);
 	if (run->csv && (err = csv__begin(run->csv))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
@@ -239,6 +287,7 @@ cleanup:
 		ret = EXIT_RUNTIME;
 	}
 	table__free(run->table);
+	listeners__free(run->listeners);
 	agg__free(run->agg);
 	return ret;
 }

@@ -8,18 +8,22 @@
 #include <time.h>
 #include "agg.h"
 
+struct listeners;
+struct port_range;
 struct services;
 
 struct report {
 	struct agg_row **rows; /* busiest first */
 	size_t n;
 	const struct services *svc;
-	struct timespec end; /* wall clock at the end of the interval (or run) */
-	double elapsed_s;    /* length of the interval (or run) */
-	uint64_t events;     /* events decoded in the interval (or run) */
-	uint64_t lost;	     /* events the kernel could not queue, same span */
-	const char *backend; /* "tracepoint" */
-	const char *ports;   /* "443", "all" */
+	struct timespec end;		   /* wall clock at the end of the interval (or run) */
+	double elapsed_s;		   /* length of the interval (or run) */
+	uint64_t events;		   /* events decoded in the interval (or run) */
+	uint64_t lost;			   /* events the kernel could not queue, same span */
+	const char *backend;		   /* "tracepoint" */
+	const char *ports;		   /* "443", "all" */
+	const struct listeners *listeners; /* listening sockets now; NULL: none known */
+	const struct port_range *eph;	   /* the ephemeral range, for the port class */
 };
 
 #endif /* REPORT_H */

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "format.h"
+#include "listeners.h"
 #include "table.h"
 
 #define LINE_MAX_LEN 256
@@ -14,8 +15,10 @@ struct table {
 	FILE *out;
 	bool tty;
 	bool wide;
-	bool header_done;     /* plain mode prints its header once */
-	bool udp_header_done; /* and the UDP one before the first UDP line */
+	bool header_done;	    /* plain mode prints its header once */
+	bool udp_header_done;	    /* and the UDP one before the first UDP line */
+	unsigned int listeners_gen; /* plain mode: the listeners as last printed */
+	bool listeners_done;
 };
 
 struct table *table__new(FILE *out, bool tty, bool wide)
@@ -77,25 +80,29 @@ static void interval_cells(char *buf, size_t len, const struct table *t, const s
 		 wide, proc);
 }
 
-/* UDP rows: datagrams and bytes each way, response latency ("out"), send errors. */
+/*
+ * UDP rows: datagrams and bytes each way, distinct peers since start,
+ * response latency ("out"), send errors; 76 columns before PROCESS.
+ */
 static const char udp_header[] =
-	"PORT      SERVICE  DIR  DGR-IN DGR-OUT BYTES-IN BYTES-OUT RESP50 RESP99 ERRORS PROCESS";
+	"PORT      SERVICE  DIR  DGR-IN DGR-OUT  B-IN B-OUT PEERS RESP50 RESP99 ERRS PROCESS";
 
 static void udp_cells(char *buf, size_t len, const struct report *r, const struct agg_row *row,
 		      const struct agg_stats *st)
 {
-	char port[16], bin[16], bout[16], p50[16], p99[16], proc[40];
+	char port[16], bin[16], bout[16], peers[24], p50[16], p99[16], proc[40];
 
 	format_port(port, sizeof(port), row);
 	format_bytes(bin, sizeof(bin), st->bytes_received);
 	format_bytes(bout, sizeof(bout), st->bytes_sent);
+	format_peers(peers, sizeof(peers), row);
 	format_latency(p50, sizeof(p50), pct(st->resp, 50));
 	format_latency(p99, sizeof(p99), pct(st->resp, 99));
 	format_process(proc, sizeof(proc), row);
-	snprintf(buf, len, "%-9s %-8.8s %-3s %7llu %7llu %8s %9s %6s %6s %6llu %s", port,
+	snprintf(buf, len, "%-9s %-8.8s %-3s %7llu %7llu %5s %5s %5s %6s %6s %4llu %s", port,
 		 format_service(r->svc, row), format_dir(row->dir),
 		 (unsigned long long)st->datagrams_received, (unsigned long long)st->datagrams_sent,
-		 bin, bout, p50, p99, (unsigned long long)st->send_errors, proc);
+		 bin, bout, peers, p50, p99, (unsigned long long)st->send_errors, proc);
 }
 
 static bool is_udp(const struct agg_row *row)
@@ -145,6 +152,10 @@ static int table_tty(struct table *t, const struct report *r)
 	}
 	if (!r->n)
 		fprintf(t->out, "(no connections yet)\n");
+	if (r->listeners && listeners__count(r->listeners)) {
+		fputc('\n', t->out);
+		listeners__print(t->out, r->listeners, r->svc, r->eph, width, "");
+	}
 	fprintf(t->out, "\nevents %llu (%.0f/s)  lost %llu\n", (unsigned long long)r->events,
 		r->elapsed_s > 0 ? (double)r->events / r->elapsed_s : 0.0,
 		(unsigned long long)r->lost);
@@ -162,6 +173,16 @@ static int table_plain(struct table *t, const struct report *r)
 		t->header_done = true;
 	}
 	format_iso8601(when, sizeof(when), &r->end);
+	/* The listeners at the first interval, and again whenever they change. */
+	if (r->listeners &&
+	    (!t->listeners_done || listeners__generation(r->listeners) != t->listeners_gen)) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "%-24s ", when);
+		listeners__print(t->out, r->listeners, r->svc, r->eph, 0, prefix);
+		t->listeners_gen = listeners__generation(r->listeners);
+		t->listeners_done = true;
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 
@@ -255,6 +276,7 @@ static void udp_summary(FILE *out, const struct report *r)
 int table__summary(FILE *out, const struct report *r)
 {
 	char port[16], p50[16], p90[16], p99[16], max[16], w50[16], w99[16], proc[40], why[160];
+	size_t tcp_rows = 0;
 
 	fprintf(out, "\nsocktrace summary: %.1fs, ports %s, backend %s, %llu events, %llu lost\n",
 		r->elapsed_s, r->ports, r->backend, (unsigned long long)r->events,
@@ -267,6 +289,7 @@ int table__summary(FILE *out, const struct report *r)
 
 		if (is_udp(row))
 			continue;
+		tcp_rows++;
 		format_port(port, sizeof(port), row);
 		format_latency(p50, sizeof(p50), pct(st->lat, 50));
 		format_latency(p90, sizeof(p90), pct(st->lat, 90));
@@ -280,10 +303,14 @@ int table__summary(FILE *out, const struct report *r)
 			(unsigned long long)st->opened, (unsigned long long)st->failed, p50, p90,
 			p99, max, w50, w99, proc);
 	}
-	if (!r->n)
-		fprintf(out, "(no connections)\n");
+	if (!tcp_rows)
+		fprintf(out, "(no TCP connections)\n");
 	lifecycle_summary(out, r);
 	udp_summary(out, r);
+	if (r->listeners && listeners__count(r->listeners)) {
+		fputc('\n', out);
+		listeners__print(out, r->listeners, r->svc, r->eph, 0, "");
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 

@@ -12,6 +12,7 @@
 #include "iter.h"
 #include "log.h"
 #include "ports.h"
+#include "sockinfo.h"
 #include "tracer.h"
 #include "socktrace.skel.h"
 
@@ -71,27 +72,21 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-#define PORT_RANGE_PATH "/proc/sys/net/ipv4/ip_local_port_range"
-
 static void configure(struct socktrace_bpf *skel, const struct portset *ports, int family)
 {
-	unsigned int lo, hi;
-	FILE *f;
+	struct port_range eph;
 
 	skel->rodata->filter_ports = ports != NULL;
 	skel->rodata->filter_family = family;
 	if (ports)
 		memcpy((void *)skel->rodata->port_bitmap, ports->bits, sizeof(ports->bits));
 	/* The ephemeral range decides which UDP port is the service; else the default. */
-	f = fopen(PORT_RANGE_PATH, "re");
-	if (f && fscanf(f, "%u %u", &lo, &hi) == 2 && lo <= hi && hi <= 65535) {
-		skel->rodata->ephemeral_lo = lo;
-		skel->rodata->ephemeral_hi = hi;
+	if (!port_range__read(PORT_RANGE_PATH, &eph)) {
+		skel->rodata->ephemeral_lo = eph.lo;
+		skel->rodata->ephemeral_hi = eph.hi;
 	} else {
 		log_debug("cannot read %s: UDP uses the default ephemeral range", PORT_RANGE_PATH);
 	}
-	if (f)
-		fclose(f);
 }
 
 static int fail(int err, const char *what)
@@ -341,6 +336,8 @@ int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx)
 			sum.datagrams_received += vals[i].datagrams_received;
 			sum.bytes_received += vals[i].bytes_received;
 			sum.send_errors += vals[i].send_errors;
+			sum.peers += vals[i].peers;
+			sum.peers_unknown += vals[i].peers_unknown;
 		}
 		err = fn(ctx, &key, &sum);
 		if (err)

@@ -134,6 +134,19 @@ stop_socktrace() {
 	wait "$ST_PID"
 }
 
+# csv_last FILE PORT DIRECTION COLUMN [PROTO]: COLUMN in the last row of PORT/PROTO
+# (tcp unless given)/DIRECTION, for levels (active, peers); "no row" when there is none.
+csv_last() {
+	python3 - "$@" <<'PY'
+import csv, sys
+path, port, direction, col = sys.argv[1:5]
+proto = sys.argv[5] if len(sys.argv) > 5 else "tcp"
+rows = [r for r in csv.DictReader(open(path, newline="")) if r["port"] == port
+        and r["proto"] == proto and r["direction"] == direction]
+print(rows[-1][col] if rows else "no row")
+PY
+}
+
 # csv_sum FILE PORT DIRECTION COLUMN: sum of COLUMN over the rows of PORT/tcp/DIRECTION.
 csv_sum() {
 	python3 - "$@" <<'PY'

@@ -2,17 +2,6 @@
 # Connection lifecycle per port: closes, lifetimes, payload bytes, resets, and the
 # connections already open at start (the snapshot), over IPv4 and IPv6.
 
-# csv_last FILE PORT DIRECTION COLUMN: COLUMN in the last row of PORT/tcp/DIRECTION.
-csv_last() {
-	python3 - "$@" <<'PY'
-import csv, sys
-path, port, direction, col = sys.argv[1:5]
-rows = [r for r in csv.DictReader(open(path, newline="")) if r["port"] == port
-        and r["proto"] == "tcp" and r["direction"] == direction]
-print(rows[-1][col] if rows else "no row")
-PY
-}
-
 # lifecycle_transfer HOST: N connections, each X bytes up and Y down, all closed.
 lifecycle_transfer() {
 	local host=$1 n=4 x=1000 y=250000
@@ -193,4 +182,63 @@ NFT
 	check "server payload sent once per byte, whatever was lost" $((n * y)) \
 		"$(csv_sum "$TMP/out.csv" "$P" in bytes_sent)"
 	check "client payload received" $((n * y)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_received)"
+}
+
+# listen_then_sleep PROTO HOST PORT: a process that binds (and for tcp listens) and then
+# becomes "sleep", holding the socket; its pid in LISTENER.
+listen_then_sleep() {
+	python3 -c '
+import os, socket, sys
+proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, port))
+if proto == "tcp":
+    s.listen(8)
+s.set_inheritable(True)
+os.execvp("sleep", ["sleep", "300"])
+' "$@" >/dev/null &
+	LISTENER=$!
+	PIDS+=("$LISTENER")
+}
+
+# live_listeners FILE: the last listener block of plain output, one "PORT ADDRESSES OWNERS"
+# per port (the lines share their block's time stamp and have a port class in column 4).
+live_listeners() {
+	awk '$2 == "LISTEN" && $3 == "SERVICE" { t = $1; n = 0; next }
+		$1 == t && $4 ~ /^(well-known|registered|dynamic)$/ { line[++n] = $2 " " $7 " " $NF }
+		END { for (i = 1; i <= n; i++) print line[i] }' "$1"
+}
+
+# listed PORT/PROTO: the last listener block of the plain output has PORT/PROTO.
+listed() { live_listeners "$TMP/st.out" | grep -q "^$1 "; }
+not() { ! "$@"; }
+sorted() { printf '%s\n' "$@" | sort | paste -sd'|'; }
+
+# The live view lists the listening sockets on the traced ports: those open at start
+# with their owners (from the snapshot), then TCP listeners as they open and close.
+test_live_listeners() {
+	local pa pb pu a u b
+	read -r pa pb pu < <(free_ports 3)
+	listen_then_sleep tcp 127.0.0.1 "$pa" && a=$LISTENER
+	listen_then_sleep udp 127.0.0.1 "$pu" && u=$LISTENER
+	wait_until 10 is_listening "$pa" || return 1
+	wait_until 10 sh -c "ss -Hlun 'sport = :$pu' | grep -q ." || return 1
+	start_socktrace -p "$pa,$pb,$pu" -i 0.2 || return 1
+	wait_until 10 listed "$pa/tcp" || return 1
+	check "at start" "$(sorted "$pa/tcp 127.0.0.1 sleep[$a]" "$pu/udp 127.0.0.1 sleep[$u]")" \
+		"$(live_listeners "$TMP/st.out" | sort | paste -sd'|')"
+	listen_then_sleep tcp ::1 "$pb" && b=$LISTENER
+	wait_until 10 listed "$pb/tcp" || return 1
+	kill "$a"
+	wait_until 10 not listed "$pa/tcp" || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	# listen() was called by python3, which then became sleep: the event names the caller.
+	check "after one opened and one closed" \
+		"$(sorted "$pb/tcp [::1] python3[$b]" "$pu/udp 127.0.0.1 sleep[$u]")" \
+		"$(live_listeners "$TMP/st.out" | sort | paste -sd'|')"
+	check "summary" "$pb/tcp registered python3[$b]" \
+		"$(awk -v p="$pb/tcp" '$1 == p && $3 == "registered" { print $1, $3, $NF }' "$TMP/st.out")"
 }

@@ -81,6 +81,45 @@ test_udp_unconnected_client() {
 	fi
 }
 
+# Distinct peers are remote addresses: four clients from three loopback addresses
+# (two share 127.0.0.3, on different ports). The clients connect, so their "out" row
+# knows its one server address on every backend; the server's socket is unconnected,
+# so its "in" row needs the datagrams' addresses: fexit and kprobes read them, the
+# sock_*_length tracepoints have none and every datagram counts as unknown.
+test_udp_distinct_peers() {
+	local n=3 sources=127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.3 clients=4 backend
+	has_udp_hooks || { echo "    no UDP hooks on this kernel with --backend ${BACKEND}"; return 77; }
+	read -r P < <(free_ports 1)
+	start_socktrace -v --port "$P" --csv "$TMP/out.csv" -i 0.5 || return 1
+	"$udp_peer" 127.0.0.1 "$P" $n 10 20 from=$sources || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "in datagrams_received" $((n * clients)) \
+		"$(csv_udp "$TMP/out.csv" "$P" in datagrams_received)"
+	check "out peers" 1 "$(csv_last "$TMP/out.csv" "$P" out peers udp)"
+	check "out peers_unknown" 0 "$(csv_last "$TMP/out.csv" "$P" out peers_unknown udp)"
+	backend=$(udp_backend "$TMP/st.err")
+	if [ "$backend" = tracepoint ]; then
+		check "in peers (tracepoint: no address)" 0 \
+			"$(csv_last "$TMP/out.csv" "$P" in peers udp)"
+		check "in peers_unknown (tracepoint)" $((2 * n * clients)) \
+			"$(csv_last "$TMP/out.csv" "$P" in peers_unknown udp)"
+		check "summary PEERS (tracepoint)" "?" "$(udp_summary_cell "$TMP/st.out" "$P" in PEERS)"
+	else
+		check "in peers ($backend)" 3 "$(csv_last "$TMP/out.csv" "$P" in peers udp)"
+		check "in peers_unknown ($backend)" 0 \
+			"$(csv_last "$TMP/out.csv" "$P" in peers_unknown udp)"
+		check "summary PEERS ($backend)" 3 "$(udp_summary_cell "$TMP/st.out" "$P" in PEERS)"
+	fi
+}
+
+# udp_summary_cell FILE PORT DIRECTION NAME: the summary's UDP block, PORT/udp's cell under NAME.
+udp_summary_cell() {
+	awk -v p="$2/udp" -v d="$3" -v name="$4" '
+		$1 == "PORT" && $4 == "DGR-IN" { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+		col && $1 == p && $3 == d { v = $col } END { print v }' "$1"
+}
+
 # The issue's acceptance test: a real DNS server (dnsmasq) and client (dig) on
 # loopback port 53: exact queries and responses, and response latency, IPv4 and IPv6.
 test_dns_port_53() {
@@ -115,4 +154,6 @@ test_dns_port_53() {
 		"$(csv_udp "$TMP/out.csv" 53 in bytes_sent)" "$(csv_udp "$TMP/out.csv" 53 out bytes_received)"
 	check_true "response latency p50 not above 0" \
 		awk "BEGIN { exit !($(csv_min "$TMP/out.csv" 53 out resp_p50_us) > 0) }"
+	# dig connects its sockets: the server's two addresses, 127.0.0.1 and ::1.
+	check "peers of dig's queries" 2 "$(csv_last "$TMP/out.csv" 53 out peers udp)"
 }

@@ -183,6 +183,26 @@ static void test_process(void **state)
 	test_expect_none(failures);
 }
 
+/* Exact when every datagram's address was seen, a lower bound or unknown when not. */
+static void test_peers(void **state)
+{
+	struct agg_row row = { .proto = IPPROTO_UDP };
+	char buf[24];
+
+	(void)state;
+	format_peers(buf, sizeof(buf), &row);
+	assert_string_equal(buf, "0");
+	row.udp_seen.peers = 12;
+	format_peers(buf, sizeof(buf), &row);
+	assert_string_equal(buf, "12");
+	row.udp_seen.peers_unknown = 1;
+	format_peers(buf, sizeof(buf), &row);
+	assert_string_equal(buf, "12+");
+	row.udp_seen.peers = 0;
+	format_peers(buf, sizeof(buf), &row);
+	assert_string_equal(buf, "?");
+}
+
 static void test_decode_good_record(void **state)
 {
 	struct event in = with_proc(ev_connect(443, 1234), "curl", 4242), out;
@@ -294,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_port_dir_proto_service),
 		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_decode_good_record),
 		cmocka_unit_test(test_decode_terminates_comm),
 		cmocka_unit_test(test_decode_rejects),
