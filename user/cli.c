@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include "cli.h"
 
@@ -12,6 +14,17 @@ enum {
 	OPT_CSV = 256,
 	OPT_BACKEND,
 	OPT_CHECK,
+	OPT_EVENTS,
+	OPT_JSON,
+	OPT_HIST,
+	OPT_LISTEN,
+	OPT_QUIET,
+	OPT_PID,
+	OPT_COMM,
+	OPT_CGROUP,
+	OPT_NETNS,
+	OPT_DIR,
+	OPT_PROTO,
 };
 
 static const struct option long_opts[] = {
@@ -27,6 +40,17 @@ static const struct option long_opts[] = {
 	{ "wide", no_argument, NULL, 'w' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
+	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "hist", no_argument, NULL, OPT_HIST },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "proto", required_argument, NULL, OPT_PROTO },
 	{ 0 },
 };
 
@@ -34,27 +58,38 @@ void cli__usage(FILE *out)
 {
 	fputs("Usage: socktrace [OPTIONS]\n"
 	      "       socktrace ports [-p SPEC]\n"
-	      "Trace TCP connections per port: opened, failed, connect latency.\n"
+	      "Per-port TCP connections and UDP datagrams: counts, latency, lifecycle.\n"
 	      "`socktrace ports` prints the sockets open now, grouped by port, and exits.\n"
 	      "\n"
-	      "  -p, --port SPEC      ports to trace: 443, 80,443, 8000-8100, https\n"
-	      "                       (repeatable; default: every port)\n"
-	      "  -i, --interval SEC   refresh the table and CSV every SEC seconds (default 1)\n"
+	      "What to trace (filters combine):\n"
+	      "  -p, --port SPEC      443, 80,443, 8000-8100, https (repeatable; default all)\n"
+	      "  -4, -6               IPv4 or IPv6 only (IPv4-mapped IPv6 counts as IPv4)\n"
+	      "      --proto tcp|udp  one protocol\n"
+	      "      --dir in|out     accepted here, or connected out from here\n"
+	      "      --pid PID        one process      --comm NAME   processes named NAME\n"
+	      "      --cgroup PATH    a cgroup v2 directory (and the cgroups below it)\n"
+	      "      --netns NS       a network namespace: inode number or path\n"
+	      "\n"
+	      "Output:\n"
+	      "  -i, --interval SEC   refresh every SEC seconds (default 1)\n"
 	      "  -d, --duration SEC   stop after SEC seconds (default: until Ctrl-C)\n"
+	      "  -w, --wide           more table columns\n"
+	      "      --events         one line per event instead of the table\n"
+	      "      --hist           latency histograms per port instead of the table\n"
+	      "      --json           NDJSON: one object per event, or per row and interval\n"
 	      "      --csv FILE       also write per-port figures as CSV (- for stdout)\n"
-	      "  -w, --wide           more table columns: total, bytes, retransmits,\n"
-	      "                       resets, lifetime\n"
-	      "  -4, --ipv4, -6, --ipv6  IPv4 or IPv6 only (IPv4-mapped IPv6 counts as IPv4)\n"
-	      "      --backend NAME   attach with fentry, kprobe or tracepoint only\n"
-	      "                       (default auto: per hook, the first that attaches)\n"
-	      "      --check          show what this kernel offers and which backend each\n"
-	      "                       hook would use; exit 0 if socktrace can run here\n"
+	      "      --listen [ADDR:]PORT  serve Prometheus metrics on /metrics\n"
+	      "                       (ADDR default 127.0.0.1; [::1]:PORT for IPv6)\n"
+	      "      --quiet          nothing on stdout (with --listen or --csv)\n"
+	      "\n"
+	      "Kernel:\n"
+	      "      --backend NAME   fentry, kprobe or tracepoint only (default auto)\n"
+	      "      --check          what this kernel offers; exit 0 if socktrace can run\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
-	      "  -h, --help           show this help\n"
-	      "  -V, --version        show the version\n"
+	      "  -h, --help, -V, --version\n"
 	      "\n"
 	      "Exit status: 0 normal end, 1 cannot trace here (privileges, kernel),\n"
-	      "2 bad option or value.\n",
+	      "2 bad option or value. See socktrace(8).\n",
 	      out);
 }
 
@@ -86,6 +121,110 @@ static void config_defaults(struct config *cfg)
 	cfg->action = CLI_RUN;
 	cfg->interval_s = 1.0;
 	cfg->backend = BACKEND_AUTO;
+	cfg->filter_dir = -1;
+}
+
+/* --listen [ADDR:]PORT, [IPV6]:PORT: a numeric address (checked) and a port 1-65535. */
+static int parse_listen(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	const char *port = arg, *colon = strrchr(arg, ':');
+	char addr[sizeof(cfg->listen_addr)] = "127.0.0.1";
+	unsigned char buf[sizeof(struct in6_addr)];
+	char *end;
+	long v;
+
+	if (colon) {
+		size_t len = (size_t)(colon - arg);
+
+		if (arg[0] == '[' && len >= 2 && arg[len - 1] == ']') {
+			arg++;
+			len -= 2;
+		}
+		if (!len || len >= sizeof(addr)) {
+			snprintf(err, errlen, "invalid --listen '%s': use [ADDR:]PORT", port);
+			return -EINVAL;
+		}
+		memcpy(addr, arg, len);
+		addr[len] = '\0';
+		port = colon + 1;
+		if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1) {
+			snprintf(err, errlen,
+				 "invalid --listen address '%s': give a numeric IPv4 or IPv6 address",
+				 addr);
+			return -EINVAL;
+		}
+	}
+	errno = 0;
+	v = strtol(port, &end, 10);
+	if (!*port || *end || errno || v < 1 || v > 65535) {
+		snprintf(err, errlen, "invalid --listen port '%s': must be 1-65535", port);
+		return -EINVAL;
+	}
+	snprintf(cfg->listen_addr, sizeof(cfg->listen_addr), "%s", addr);
+	cfg->listen_port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_pid(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < 1 || v > 4194304 /* PID_MAX_LIMIT */) {
+		snprintf(err, errlen, "invalid --pid '%s': not a process id", arg);
+		return -EINVAL;
+	}
+	cfg->filter_pid = (uint32_t)v;
+	return 0;
+}
+
+static int parse_comm(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	if (!*arg || strlen(arg) >= COMM_MAX) {
+		snprintf(err, errlen, "invalid --comm '%s': a process name has 1-%d characters",
+			 arg, COMM_MAX - 1);
+		return -EINVAL;
+	}
+	snprintf(cfg->filter_comm, sizeof(cfg->filter_comm), "%s", arg);
+	return 0;
+}
+
+/* A word from a fixed list: its index, or -EINVAL with "invalid --OPT 'x': use a or b". */
+static int parse_word(const char *opt, const char *arg, const char *const *words, int n,
+		      char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(arg, words[i]))
+			return i;
+	snprintf(err, errlen, "invalid --%s '%s': use %s or %s", opt, arg, words[0], words[1]);
+	return -EINVAL;
+}
+
+/* Options that exclude each other, or need another; after all are parsed. */
+static int check_combination(const struct config *cfg, char *err, size_t errlen)
+{
+	bool csv_stdout = cfg->csv_path && !strcmp(cfg->csv_path, "-");
+
+	if (cfg->json && cfg->mode == OUT_HIST) {
+		snprintf(err, errlen, "--json and --hist exclude each other");
+		return -EINVAL;
+	}
+	if (csv_stdout && (cfg->json || cfg->mode != OUT_TABLE || cfg->quiet)) {
+		snprintf(err, errlen, "--csv - writes to stdout: not with --events, --hist, "
+				      "--json or --quiet");
+		return -EINVAL;
+	}
+	if (cfg->quiet && (cfg->json || cfg->mode != OUT_TABLE)) {
+		snprintf(err, errlen, "--quiet prints nothing: not with --events, --hist or --json");
+		return -EINVAL;
+	}
+	if (cfg->quiet && !cfg->listen_port && !cfg->csv_path) {
+		snprintf(err, errlen, "--quiet needs --listen or --csv: otherwise there is no output");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* One option; 0 or -EINVAL with err set. */
@@ -134,6 +273,52 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 		}
 		cfg->family = opt == '4' ? AF_INET : AF_INET6;
 		return 0;
+	case OPT_EVENTS:
+	case OPT_HIST:
+		if (cfg->mode != OUT_TABLE) {
+			snprintf(err, errlen, "--events and --hist exclude each other");
+			return -EINVAL;
+		}
+		cfg->mode = opt == OPT_EVENTS ? OUT_EVENTS : OUT_HIST;
+		return 0;
+	case OPT_JSON:
+		cfg->json = true;
+		return 0;
+	case OPT_LISTEN:
+		return parse_listen(arg, cfg, err, errlen);
+	case OPT_QUIET:
+		cfg->quiet = true;
+		return 0;
+	case OPT_PID:
+		return parse_pid(arg, cfg, err, errlen);
+	case OPT_COMM:
+		return parse_comm(arg, cfg, err, errlen);
+	case OPT_CGROUP:
+	case OPT_NETNS:
+		if (!*arg) {
+			snprintf(err, errlen, "empty --%s", opt == OPT_CGROUP ? "cgroup" : "netns");
+			return -EINVAL;
+		}
+		*(opt == OPT_CGROUP ? &cfg->cgroup_path : &cfg->netns_arg) = arg;
+		return 0;
+	case OPT_DIR: {
+		static const char *const dirs[] = { "in", "out" }; /* DIR_IN, DIR_OUT */
+		int i = parse_word("dir", arg, dirs, 2, err, errlen);
+
+		if (i < 0)
+			return i;
+		cfg->filter_dir = i;
+		return 0;
+	}
+	case OPT_PROTO: {
+		static const char *const protos[] = { "tcp", "udp" };
+		int i = parse_word("proto", arg, protos, 2, err, errlen);
+
+		if (i < 0)
+			return i;
+		cfg->filter_proto = i ? IPPROTO_UDP : IPPROTO_TCP;
+		return 0;
+	}
 	case 'v':
 		cfg->verbose = true;
 		return 0;
@@ -186,5 +371,5 @@ int cli__parse(int argc, char **argv, const struct services *svc, struct config 
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	return 0;
+	return cfg->action == CLI_RUN ? check_combination(cfg, err, errlen) : 0;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "backend.h"
 #include "ports.h"
@@ -23,6 +24,15 @@ enum cli_action {
 	CLI_PORTS, /* "socktrace ports": the sockets open now, grouped by port, then exit */
 };
 
+/* What the run prints on stdout (the CSV and the exporter are extra sinks). */
+enum output_mode {
+	OUT_TABLE = 0, /* the live table, then the summary */
+	OUT_EVENTS,    /* --events: one line (or JSON object) per event */
+	OUT_HIST,      /* --hist: latency histograms per row, every interval and at exit */
+};
+
+#define COMM_MAX 16 /* the kernel's TASK_COMM_LEN, with its NUL */
+
 struct config {
 	enum cli_action action;
 	struct portset ports; /* traced ports when filter_ports */
@@ -34,6 +44,19 @@ struct config {
 	bool verbose;
 	bool wide;  /* -w: more columns in the live table */
 	int family; /* -4: AF_INET, -6: AF_INET6, 0: both */
+	enum output_mode mode;
+	bool json;  /* --json: NDJSON instead of aligned text (events or per-row stats) */
+	bool quiet; /* --quiet: nothing on stdout (the CSV and exporter still work) */
+	/* --listen [ADDR:]PORT: the Prometheus exporter; listen_port 0 = off */
+	char listen_addr[64]; /* numeric IPv4 or IPv6 address; default 127.0.0.1 */
+	uint16_t listen_port;
+	/* Filters; each combines with the others and with --port. */
+	uint32_t filter_pid;	      /* --pid: 0 = any */
+	char filter_comm[COMM_MAX];   /* --comm: "" = any; as the kernel truncates it */
+	const char *cgroup_path;      /* --cgroup: cgroup v2 directory; NULL = any */
+	const char *netns_arg;	      /* --netns: an inode number or a path; NULL = any */
+	int filter_dir;		      /* --dir: -1 any, DIR_IN (0) or DIR_OUT (1) */
+	int filter_proto;	      /* --proto: 0 any, IPPROTO_TCP or IPPROTO_UDP */
 };
 
 /*

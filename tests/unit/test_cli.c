@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include "cli.h"
 
@@ -193,6 +194,43 @@ static void test_parse_twice(void **state)
 	assert_defaults(&cfg);
 }
 
+/* Issue 5's options: output modes, the exporter's address, the filters. */
+static void test_outputs_and_filters(void **state)
+{
+	struct args a;
+	struct config cfg;
+
+	parse_ok(state, &a, WORDS("--events", "--json"), &cfg);
+	assert_int_equal(cfg.mode, OUT_EVENTS);
+	assert_true(cfg.json);
+	parse_ok(state, &a, WORDS("--hist"), &cfg);
+	assert_int_equal(cfg.mode, OUT_HIST);
+	assert_false(cfg.json);
+	parse_ok(state, &a, WORDS("--listen", "9464", "--quiet"), &cfg);
+	assert_string_equal(cfg.listen_addr, "127.0.0.1");
+	assert_int_equal(cfg.listen_port, 9464);
+	assert_true(cfg.quiet);
+	parse_ok(state, &a, WORDS("--listen", "0.0.0.0:80"), &cfg);
+	assert_string_equal(cfg.listen_addr, "0.0.0.0");
+	assert_int_equal(cfg.listen_port, 80);
+	parse_ok(state, &a, WORDS("--listen", "[::1]:9464"), &cfg);
+	assert_string_equal(cfg.listen_addr, "::1");
+	assert_int_equal(cfg.listen_port, 9464);
+	parse_ok(state, &a, WORDS("--pid", "42", "--comm", "nginx", "--dir", "in"), &cfg);
+	assert_int_equal(cfg.filter_pid, 42);
+	assert_string_equal(cfg.filter_comm, "nginx");
+	assert_int_equal(cfg.filter_dir, 0 /* DIR_IN */);
+	assert_int_equal(cfg.filter_proto, 0);
+	parse_ok(state, &a, WORDS("--proto", "udp", "--dir", "out", "--netns", "/run/netns/a"),
+		 &cfg);
+	assert_int_equal(cfg.filter_proto, IPPROTO_UDP);
+	assert_int_equal(cfg.filter_dir, 1 /* DIR_OUT */);
+	assert_string_equal(cfg.netns_arg, "/run/netns/a");
+	parse_ok(state, &a, WORDS("--cgroup", "/sys/fs/cgroup/x"), &cfg);
+	assert_string_equal(cfg.cgroup_path, "/sys/fs/cgroup/x");
+	assert_int_equal(cfg.filter_dir, -1);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -224,6 +262,24 @@ static void test_errors(void **state)
 		{ { "-4", "-6" }, { "-4", "-6" } },
 		{ { "--ipv6", "--ipv4" }, { "-4", "-6" } },
 		{ { "-v", "extra", "-i", "2" }, { "extra" } },
+		{ { "--events", "--hist" }, { "--events", "--hist" } },
+		{ { "--json", "--hist" }, { "--json", "--hist" } },
+		{ { "--json", "--csv", "-" }, { "--csv -", "--json" } },
+		{ { "--quiet" }, { "--quiet", "--listen" } },
+		{ { "--quiet", "--events", "--csv", "x" }, { "--quiet", "--events" } },
+		{ { "--listen", "0" }, { "--listen", "'0'" } },
+		{ { "--listen", "70000" }, { "--listen", "70000" } },
+		{ { "--listen", "localhost:9464" }, { "--listen", "localhost" } },
+		{ { "--listen", ":9464" }, { "--listen", ":9464" } },
+		{ { "--listen", "[::1]:" }, { "--listen", "''" } },
+		{ { "--pid", "0" }, { "--pid", "'0'" } },
+		{ { "--pid", "12x" }, { "--pid", "12x" } },
+		{ { "--comm", "" }, { "--comm", "''" } },
+		{ { "--comm", "a-name-longer-than-15" }, { "--comm", "15" } },
+		{ { "--dir", "both" }, { "--dir", "both" } },
+		{ { "--proto", "sctp" }, { "--proto", "sctp" } },
+		{ { "--cgroup", "" }, { "--cgroup" } },
+		{ { "--netns", "" }, { "--netns" } },
 	};
 	int failures = 0;
 
@@ -286,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_backends),
 		cmocka_unit_test(test_family_and_wide),
 		cmocka_unit_test(test_parse_twice),
+		cmocka_unit_test(test_outputs_and_filters),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_repeated_parse_starts_clean),
 	};
