@@ -19,14 +19,18 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -g -O2
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -I$(OUTPUT) -Ibpf -Iuser -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -MMD -MP
-LDLIBS := -l:libbpf.a -lelf -lz -lm
+# libmicrohttpd serves the Prometheus exporter. Expanded when used: install-deps runs first.
+MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS = $(shell pkg-config --libs libmicrohttpd)
+LDLIBS = -l:libbpf.a -lelf -lz -lm $(MHD_LIBS) -lpthread
 
 # User-space modules that need no skeleton and no root: unit tests link these.
-CORE_SRCS := agg backend cli csv events format hist listeners log ports portsum services sockinfo \
-	     table
+CORE_SRCS := agg backend cli csv events format hist listeners log metrics ports portsum services \
+	     sockinfo table
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o \
-	    $(OUTPUT)/portsview.o $(OUTPUT)/iter.o $(OUTPUT)/snapshot.o $(CORE_OBJS)
+	    $(OUTPUT)/portsview.o $(OUTPUT)/iter.o $(OUTPUT)/snapshot.o $(OUTPUT)/exporter.o \
+	    $(CORE_OBJS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -63,6 +67,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 # tracer.c includes the tracing skeleton, snapshot.c the one of `socktrace ports`.
 $(OUTPUT)/tracer.o: $(OUTPUT)/socktrace.skel.h
 $(OUTPUT)/snapshot.o: $(OUTPUT)/snapshot.skel.h
+$(OUTPUT)/exporter.o: ALL_CFLAGS += $(MHD_CFLAGS)
 
 $(OUTPUT)/%.o: user/%.c | $(OUTPUT)/deps-build.stamp
 	$(call msg,CC,$@)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * socktrace: per-port TCP connection counts and latencies from BPF.
- * Lifecycle: parse options -> preflight -> open the CSV -> load and attach
+ * Lifecycle: parse options -> preflight -> listen (--listen) -> open the CSV -> load and attach
  * -> poll, reporting every interval -> final interval and summary -> cleanup.
  */
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "events.h"
+#include "exporter.h"
 #include "listeners.h"
 #include "log.h"
 #include "ports.h"
@@ -50,8 +51,9 @@ struct run {
 	struct config cfg;
 	struct services *svc;
 	struct agg *agg;
-	struct table *table; /* NULL when the CSV goes to stdout */
+	struct table *table; /* NULL when the CSV goes to stdout, or --quiet */
 	struct csv *csv;
+	struct exporter *exporter; /* --listen */
 	struct tracer *tracer;
 	struct listeners *listeners;
 	struct port_range eph;
@@ -106,6 +108,22 @@ static int on_udp_row(void *ctx, const struct udp_key *key, const struct udp_cou
 	return agg__udp(ctx, key->port, key->dir, total);
 }
 
+/*
+ * Serve r on /metrics from now on, with events and drops since start (the
+ * other sinks get them per interval). A failed update keeps the last one.
+ */
+static void export_report(struct run *run, struct report *r, uint64_t lost)
+{
+	int err;
+
+	if (!run->exporter)
+		return;
+	r->events = run->events_run + run->events;
+	r->lost = lost;
+	if ((err = exporter__update(run->exporter, r)))
+		log_err("failed to update the metrics: %s", strerror(-err));
+}
+
 /* Hand one interval to the sinks and start the next. 0 or -errno. */
 static int report_interval(struct run *run)
 {
@@ -126,6 +144,7 @@ static int report_interval(struct run *run)
 	if (err)
 		log_err("failed to write %s: %s", err == -EIO ? "the table" : "the CSV file",
 			strerror(-err));
+	export_report(run, &r, lost);
 	run->lost_seen = lost;
 	run->events_run += run->events;
 	run->events = 0;
@@ -232,16 +251,26 @@ static int run_tracer(struct run *run)
 	struct tracer_opts topts = { .on_event = on_event, .ctx = run };
 	char err_line[256];
 	bool csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
+	bool no_table = csv_stdout || run->cfg.quiet; /* the summary then goes to stderr */
+	struct report r;
 	int ret = EXIT_RUNTIME, err;
 
 	/* Preflight: privileges and BTF, before touching any file. */
 	if (tracer__preflight())
 		return EXIT_RUNTIME;
+	/* The exporter's port: one that is taken stops the run before anything is traced. */
+	if (run->cfg.listen_port &&
+	    exporter__start(&run->exporter, run->cfg.listen_addr, run->cfg.listen_port,
+			    SOCKTRACE_VERSION, err_line, sizeof(err_line))) {
+		log_err("%s", err_line);
+		return EXIT_RUNTIME;
+	}
 	/* Open the CSV before attaching so a bad path costs nothing. */
 	if (run->cfg.csv_path &&
 	    csv__open(&run->csv, run->cfg.csv_path, err_line, sizeof(err_line))) {
 		log_err("%s", err_line);
-		return EXIT_USAGE;
+		ret = EXIT_USAGE;
+		goto cleanup;
 	}
 	/* The ephemeral range: whether a listener's port is in it (the kernel reads it too). */
 	if ((err = port_range__read(PORT_RANGE_PATH, &run->eph))) {
@@ -250,8 +279,8 @@ static int run_tracer(struct run *run)
 	}
 	run->agg = agg__new();
 	run->listeners = listeners__new();
-	run->table = csv_stdout ? NULL : table__new(stdout, isatty(STDOUT_FILENO), run->cfg.wide);
-	if (!run->agg || !run->listeners || (!csv_stdout && !run->table)) {
+	run->table = no_table ? NULL : table__new(stdout, isatty(STDOUT_FILENO), run->cfg.wide);
+	if (!run->agg || !run->listeners || (!no_table && !run->table)) {
 		log_err("failed to allocate: %s", strerror(ENOMEM));
 		goto cleanup;
 	}
@@ -271,6 +300,8 @@ static int run_tracer(struct run *run)
 		 tracer__udp(run->tracer) ? " and UDP datagrams" : "", run->ports,
 		 tracer__backend(run->tracer));
 	run->start = run->last = now_mono();
+	report_fill(run, &r, 0);
+	export_report(run, &r, 0); /* /metrics answers from now on */
 	/* Poll and report until told to stop. */
 	if (poll_loop(run))
 		goto cleanup;
@@ -280,6 +311,7 @@ static int run_tracer(struct run *run)
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:
+	exporter__stop(run->exporter);
 	tracer__stop(run->tracer);
 	err = csv__close(run->csv, run->tracer != NULL);
 	if (err) {
