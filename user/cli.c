@@ -149,7 +149,8 @@ static int parse_listen(const char *arg, struct config *cfg, char *err, size_t e
 		port = colon + 1;
 		if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1) {
 			snprintf(err, errlen,
-				 "invalid --listen address '%s': give a numeric IPv4 or IPv6 address",
+				 "invalid --listen address '%s': give a numeric IPv4 or IPv6 "
+				 "address",
 				 addr);
 			return -EINVAL;
 		}
@@ -192,8 +193,8 @@ static int parse_comm(const char *arg, struct config *cfg, char *err, size_t err
 }
 
 /* A word from a fixed list: its index, or -EINVAL with "invalid --OPT 'x': use a or b". */
-static int parse_word(const char *opt, const char *arg, const char *const *words, int n,
-		      char *err, size_t errlen)
+static int parse_word(const char *opt, const char *arg, const char *const *words, int n, char *err,
+		      size_t errlen)
 {
 	for (int i = 0; i < n; i++)
 		if (!strcmp(arg, words[i]))
@@ -212,16 +213,19 @@ static int check_combination(const struct config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (csv_stdout && (cfg->json || cfg->mode != OUT_TABLE || cfg->quiet)) {
-		snprintf(err, errlen, "--csv - writes to stdout: not with --events, --hist, "
-				      "--json or --quiet");
+		snprintf(err, errlen,
+			 "--csv - writes to stdout: not with --events, --hist, "
+			 "--json or --quiet");
 		return -EINVAL;
 	}
 	if (cfg->quiet && (cfg->json || cfg->mode != OUT_TABLE)) {
-		snprintf(err, errlen, "--quiet prints nothing: not with --events, --hist or --json");
+		snprintf(err, errlen,
+			 "--quiet prints nothing: not with --events, --hist or --json");
 		return -EINVAL;
 	}
 	if (cfg->quiet && !cfg->listen_port && !cfg->csv_path) {
-		snprintf(err, errlen, "--quiet needs --listen or --csv: otherwise there is no output");
+		snprintf(err, errlen,
+			 "--quiet needs --listen or --csv: otherwise there is no output");
 		return -EINVAL;
 	}
 	return 0;

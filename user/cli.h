@@ -51,12 +51,12 @@ struct config {
 	char listen_addr[64]; /* numeric IPv4 or IPv6 address; default 127.0.0.1 */
 	uint16_t listen_port;
 	/* Filters; each combines with the others and with --port. */
-	uint32_t filter_pid;	      /* --pid: 0 = any */
-	char filter_comm[COMM_MAX];   /* --comm: "" = any; as the kernel truncates it */
-	const char *cgroup_path;      /* --cgroup: cgroup v2 directory; NULL = any */
-	const char *netns_arg;	      /* --netns: an inode number or a path; NULL = any */
-	int filter_dir;		      /* --dir: -1 any, DIR_IN (0) or DIR_OUT (1) */
-	int filter_proto;	      /* --proto: 0 any, IPPROTO_TCP or IPPROTO_UDP */
+	uint32_t filter_pid;	    /* --pid: 0 = any */
+	char filter_comm[COMM_MAX]; /* --comm: "" = any; as the kernel truncates it */
+	const char *cgroup_path;    /* --cgroup: cgroup v2 directory; NULL = any */
+	const char *netns_arg;	    /* --netns: an inode number or a path; NULL = any */
+	int filter_dir;		    /* --dir: -1 any, DIR_IN (0) or DIR_OUT (1) */
+	int filter_proto;	    /* --proto: 0 any, IPPROTO_TCP or IPPROTO_UDP */
 };
 
 /*
