@@ -184,17 +184,45 @@ static void write_resets(FILE *f, const struct report *r)
 		       "kind", kinds, offs, 2);
 }
 
-static void write_active(FILE *f, const struct report *r)
+/* Gauges: levels as of the last update, one function each. */
+static uint64_t tcp_active(const struct agg_row *row)
 {
-	static const char name[] = "socktrace_connections_active";
+	return agg__active(&row->run, &row->interval);
+}
 
-	family(f, name, "gauge", "TCP connections open now (as of the last update).");
+static uint64_t udp_peers(const struct agg_row *row)
+{
+	return row->udp_seen.peers;
+}
+
+static uint64_t udp_peers_unknown(const struct agg_row *row)
+{
+	return row->udp_seen.peers_unknown;
+}
+
+static const struct gauge {
+	const char *name, *help;
+	unsigned int rows; /* row_in() set */
+	uint64_t (*value)(const struct agg_row *row);
+} gauges[] = {
+	{ "socktrace_connections_active", "TCP connections open now (as of the last update).", TCP,
+	  tcp_active },
+	{ "socktrace_udp_peers", "UDP: distinct remote addresses seen since start.", UDP,
+	  udp_peers },
+	{ "socktrace_udp_peers_unknown",
+	  "UDP: datagrams whose remote address the hook could not "
+	  "see (socktrace_udp_peers is then a lower bound).",
+	  UDP, udp_peers_unknown },
+};
+
+static void write_gauge(FILE *f, const struct report *r, const struct gauge *g)
+{
+	family(f, g->name, "gauge", g->help);
 	for (size_t i = 0; i < r->n; i++) {
-		if (!row_in(r->rows[i], TCP))
+		if (!row_in(r->rows[i], g->rows))
 			continue;
-		series(f, name, "", r, r->rows[i]);
-		fprintf(f, "} %llu\n",
-			(unsigned long long)agg__active(&r->rows[i]->run, &r->rows[i]->interval));
+		series(f, g->name, "", r, r->rows[i]);
+		fprintf(f, "} %llu\n", (unsigned long long)g->value(r->rows[i]));
 	}
 }
 
@@ -279,7 +307,8 @@ int metrics__write(FILE *f, const struct report *r, const char *version)
 		write_counter(f, r, &counters[i]);
 	write_failed(f, r);
 	write_resets(f, r);
-	write_active(f, r);
+	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
+		write_gauge(f, r, &gauges[i]);
 	for (size_t i = 0; i < sizeof(histograms) / sizeof(histograms[0]); i++)
 		write_histogram(f, r, &histograms[i]);
 	write_health(f, r, version);

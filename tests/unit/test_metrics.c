@@ -256,16 +256,21 @@ static void test_udp_row(void **state)
 		"socktrace_bytes_received_total{" ROW53 "} 1200",
 		"socktrace_udp_send_errors_total{" ROW53 "} 1",
 		"socktrace_udp_response_seconds_count{" ROW53 "} 0",
+		"socktrace_udp_peers{" ROW53 "} 3", /* a level: the latest, not a sum */
+		"socktrace_udp_peers_unknown{" ROW53 "} 2",
 	};
 	struct udp_counts first = { .datagrams_sent = 4,
 				    .bytes_sent = 400,
 				    .datagrams_received = 4,
-				    .bytes_received = 800 };
+				    .bytes_received = 800,
+				    .peers = 2 };
 	struct udp_counts second = { .datagrams_sent = 7,
 				     .bytes_sent = 700,
 				     .datagrams_received = 6,
 				     .bytes_received = 1200,
-				     .send_errors = 1 };
+				     .send_errors = 1,
+				     .peers = 3,
+				     .peers_unknown = 2 };
 	struct agg *agg = agg__new();
 	char *text;
 
