@@ -63,6 +63,17 @@ static __always_inline void conn_open(const struct sock *sk, __u16 port, __u8 di
 	bpf_map_update_elem(&conns, &key, &c, BPF_ANY); /* a freed socket's address is reused */
 }
 
+/*
+ * The ports a connection had when it opened: by CLOSE the kernel has released
+ * the local port (it reads 0), and --events shows both ends. The service port
+ * is among them (sport for "in", dport for "out").
+ */
+static __always_inline void conn_ports(struct event *e, const struct conn *c)
+{
+	e->sport = c->sport;
+	e->dport = c->dport;
+}
+
 /* Active open begins, in the connecting process: remember who and when. */
 static __always_inline int handle_connect_start(const struct sock *sk)
 {
@@ -272,10 +283,7 @@ static __always_inline int handle_conn_close(const struct sock *sk)
 	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = EV_CLOSE;
 	e->dir = c->dir;
-	if (c->dir == DIR_IN)
-		e->sport = c->port;
-	else
-		e->dport = c->port;
+	conn_ports(e, c);
 	e->lat_ns = c->start_ns ? e->ts_ns - c->start_ns : 0;
 	e->bytes_sent = tcp_payload_sent(tp);
 	e->bytes_received = tcp_payload_received(sk);
@@ -311,10 +319,7 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 		e->ts_ns = bpf_ktime_get_ns();
 		e->kind = EV_RESET;
 		e->dir = c->dir;
-		if (c->dir == DIR_IN)
-			e->sport = c->port;
-		else
-			e->dport = c->port;
+		conn_ports(e, c);
 		e->flags = flag;
 		bpf_ringbuf_submit(e, 0);
 	}

@@ -57,6 +57,16 @@ void format_iso8601(char *buf, size_t len, const struct timespec *ts)
 	snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
 }
 
+void format_clock(char *buf, size_t len, const struct timespec *ts)
+{
+	struct tm tm;
+	char hms[16];
+
+	localtime_r(&ts->tv_sec, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ld", hms, ts->tv_nsec / 1000000);
+}
+
 const char *format_dir(uint8_t dir)
 {
 	return dir == DIR_IN ? "in" : "out";

@@ -19,6 +19,9 @@ void format_bytes(char *buf, size_t len, uint64_t bytes);
 
 void format_iso8601(char *buf, size_t len, const struct timespec *ts);
 
+/* Local time of day with milliseconds, as bcc's tools print it: "14:02:11.123". */
+void format_clock(char *buf, size_t len, const struct timespec *ts);
+
 /* "443/tcp". */
 void format_port(char *buf, size_t len, const struct agg_row *row);
 

@@ -17,7 +17,10 @@
 #include "cli.h"
 #include "csv.h"
 #include "events.h"
+#include "evprint.h"
 #include "exporter.h"
+#include "histview.h"
+#include "jsonstats.h"
 #include "listeners.h"
 #include "log.h"
 #include "ports.h"
@@ -55,10 +58,12 @@ struct run {
 	struct csv *csv;
 	struct exporter *exporter; /* --listen */
 	struct tracer *tracer;
+	struct evprint evp; /* --events */
 	struct listeners *listeners;
 	struct port_range eph;
 	char ports[128];
 	int agg_err;
+	int out_err;		     /* stdout could not be written (--events) */
 	uint64_t events, events_run; /* decoded: this interval, whole run */
 	uint64_t malformed;
 	uint64_t lost_seen; /* kernel's lost counter at the last report */
@@ -83,6 +88,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	run->events++;
+	if (run->cfg.mode == OUT_EVENTS && (run->out_err = evprint__event(&run->evp, &ev)))
+		return run->out_err;
 	if (ev.kind == EV_LISTEN || ev.kind == EV_LISTEN_CLOSE)
 		run->agg_err = listeners__event(run->listeners, &ev);
 	else
@@ -124,6 +131,33 @@ static void export_report(struct run *run, struct report *r, uint64_t lost)
 		log_err("failed to update the metrics: %s", strerror(-err));
 }
 
+/* The interval on stdout, as the mode wants it (--events prints as events come). */
+static int out_interval(struct run *run, const struct report *r)
+{
+	if (run->cfg.mode == OUT_HIST)
+		return histview__interval(stdout, r);
+	if (run->cfg.mode == OUT_EVENTS)
+		return 0;
+	if (run->cfg.json)
+		return jsonstats__interval(stdout, r);
+	return run->table ? table__interval(run->table, r) : 0;
+}
+
+/* The whole run on stdout; --events only notes its count on stderr, as bcc's tools end. */
+static int out_summary(struct run *run, const struct report *r)
+{
+	if (run->cfg.mode == OUT_HIST)
+		return histview__summary(stdout, r);
+	if (run->cfg.mode == OUT_EVENTS) {
+		log_info("%llu events, %llu lost (ring buffer full)", (unsigned long long)r->events,
+			 (unsigned long long)r->lost);
+		return 0;
+	}
+	if (run->cfg.json)
+		return jsonstats__summary(stdout, r);
+	return table__summary(run->table ? stdout : stderr, r) ? -EIO : 0;
+}
+
 /* Hand one interval to the sinks and start the next. 0 or -errno. */
 static int report_interval(struct run *run)
 {
@@ -137,12 +171,11 @@ static int report_interval(struct run *run)
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
-	if (run->table)
-		err = table__interval(run->table, &r);
+	err = out_interval(run, &r);
 	if (!err && run->csv)
 		err = csv__interval(run->csv, &r);
 	if (err)
-		log_err("failed to write %s: %s", err == -EIO ? "the table" : "the CSV file",
+		log_err("failed to write %s: %s", err == -EIO ? "stdout" : "the CSV file",
 			strerror(-err));
 	export_report(run, &r, lost);
 	run->lost_seen = lost;
@@ -178,7 +211,7 @@ static int report_summary(struct run *run)
 			 "(a thread already blocked in accept() at start, or past the kretprobe's "
 			 "maxactive): counted, without accept-queue wait",
 			 (unsigned long long)missed);
-	return table__summary(run->table ? stdout : stderr, &r) ? -EIO : 0;
+	return out_summary(run, &r);
 }
 
 /* A socket the snapshot found is on a traced port, in the traced families. */
@@ -225,6 +258,10 @@ static int poll_loop(struct run *run)
 		double wake = fmin(fmin(next, end) - now, POLL_MAX_MS / 1000.0);
 
 		err = tracer__poll(run->tracer, (int)ceil(fmax(wake, 0) * 1000));
+		if (run->out_err) {
+			log_err("failed to write stdout: %s", strerror(-run->out_err));
+			return run->out_err;
+		}
 		if (run->agg_err) {
 			log_err("failed to count event: %s", strerror(-run->agg_err));
 			return run->agg_err;
@@ -251,7 +288,8 @@ static int run_tracer(struct run *run)
 	struct tracer_opts topts = { .on_event = on_event, .ctx = run };
 	char err_line[256];
 	bool csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
-	bool no_table = csv_stdout || run->cfg.quiet; /* the summary then goes to stderr */
+	/* The table only in table mode; without it (--quiet, --csv -) the summary goes to stderr. */
+	bool table = !csv_stdout && !run->cfg.quiet && run->cfg.mode == OUT_TABLE && !run->cfg.json;
 	struct report r;
 	int ret = EXIT_RUNTIME, err;
 
@@ -279,8 +317,8 @@ static int run_tracer(struct run *run)
 	}
 	run->agg = agg__new();
 	run->listeners = listeners__new();
-	run->table = no_table ? NULL : table__new(stdout, isatty(STDOUT_FILENO), run->cfg.wide);
-	if (!run->agg || !run->listeners || (!no_table && !run->table)) {
+	run->table = table ? table__new(stdout, isatty(STDOUT_FILENO), run->cfg.wide) : NULL;
+	if (!run->agg || !run->listeners || (table && !run->table)) {
 		log_err("failed to allocate: %s", strerror(ENOMEM));
 		goto cleanup;
 	}
@@ -290,6 +328,11 @@ static int run_tracer(struct run *run)
 	topts.family = run->cfg.family;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
+	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);
+	if (run->cfg.mode == OUT_EVENTS && evprint__begin(&run->evp)) {
+		log_err("failed to write stdout: %s", strerror(EIO));
+		goto cleanup;
+	}
 	tracer__seed(run->tracer, &topts); /* connections already open; says so if it cannot */
 	seed_listeners(run);
 	if (run->csv && (err = csv__begin(run->csv))) {
