@@ -107,7 +107,7 @@ test_man_documents_every_csv_column() {
 		>/dev/null 2>"$TMP/st.err" || return 1
 	man_text "$REPO/man/socktrace.8" >"$TMP/man.txt"
 	man_tags "$TMP/man.txt" OUTPUT "CSV columns" | grep -E '^[a-z0-9_]+(, +[a-z0-9_]+)*,?$' |
-		tr -s ', ' '\n\n' >"$TMP/man.cols"
+		sed 's/, */\n/g' >"$TMP/man.cols"
 	for col in $(head -1 "$TMP/h.csv" | tr -d '\r' | tr ',' ' '); do
 		grep -qx "$col" "$TMP/man.cols" || missing="$missing $col"
 	done
@@ -170,7 +170,7 @@ test_plot_real_run() {
 	check "file(1)" "PNG image data, 1100 x 800" \
 		"$(file -b "$TMP/out.png" | cut -d, -f1-2)"
 	check_true "PNG under 20 KB" test "$(stat -c %s "$TMP/out.png")" -gt 20000
-	check "temporary files left" "" "$(cd "$TMP" && ls -A | grep '^\.plot-')"
+	check "temporary files left" "" "$(compgen -G "$TMP/.plot-*")"
 	# The busiest series is drawn in gnuplot's first line colour (#9400d3): its pixels left
 	# of the legend (outside, on the right) are the data's lines and points.
 	check_true "no line of the first series in the PNG" \
@@ -232,7 +232,7 @@ test_plot_bad_input_leaves_no_png() {
 	check_true "symlink output: exit 0" test $? -ne 0
 	check_true "symlink output: its target was written" test ! -e "$TMP/target"
 	check_true "says so: $(cat "$TMP/plot.err")" grep -q "symbolic link" "$TMP/plot.err"
-	check "temporary files left" "" "$(cd "$TMP" && ls -A | grep '^\.plot-')"
+	check "temporary files left" "" "$(compgen -G "$TMP/.plot-*")"
 	# The same CSV to a plain path works: the failures above were the input's.
 	"$REPO/scripts/plot" "$TMP/ok.csv" "$TMP/ok.png" >/dev/null 2>"$TMP/plot.err"
 	check "one-row CSV plots ($(cat "$TMP/plot.err"))" 0 $?
