@@ -247,4 +247,11 @@ test_plot_bad_input_leaves_no_png() {
 	# The same CSV to a plain path works: the failures above were the input's.
 	"$REPO/scripts/plot" "$TMP/ok.csv" "$TMP/ok.png" >/dev/null 2>"$TMP/plot.err"
 	check "one-row CSV plots ($(cat "$TMP/plot.err"))" 0 $?
+	# A service name is data, never gnuplot code.
+	printf '%s\r\n%s\r\n' "timestamp,port,service,proto,direction,opened,lat_p99_us" \
+		"2026-11-21T10:00:00.000Z,443,\"x\"\"; system(\"\"touch $TMP/pwned\"\"); #\",tcp,in,3,40.0" \
+		>"$TMP/evil.csv"
+	"$REPO/scripts/plot" "$TMP/evil.csv" >/dev/null 2>"$TMP/plot.err"
+	check "odd service name plots ($(cat "$TMP/plot.err"))" 0 $?
+	check_true "a service name ran a command" test ! -e "$TMP/pwned"
 }
