@@ -6,6 +6,12 @@ CC ?= gcc
 BPFTOOL ?= bpftool
 LLVM_STRIP ?= llvm-strip
 PREFIX ?= /usr/local
+# Where `make install` puts things, each under $(DESTDIR).
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/socktrace
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
@@ -42,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-vm demo install clean format
+.PHONY: all deps test test-unit test-integration test-vm demo install uninstall clean format
 
 all: $(OUTPUT)/socktrace
 
@@ -104,8 +110,26 @@ test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(OUTPUT)/deps-test.stamp
 demo: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)scripts/demo $(OUTPUT)/socktrace
 
+# The unit's ExecStart names the installed binary: made from its template at install time,
+# so that it follows SBINDIR (PREFIX) as given to this `make install`.
+INSTALLED := $(SBINDIR)/socktrace $(MANDIR)/man8/socktrace.8 $(DOCDIR)/README.md \
+	     $(BASH_COMPLETION_DIR)/socktrace $(SYSTEMD_UNIT_DIR)/socktrace-exporter.service
+
 install: $(OUTPUT)/socktrace
-	install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/socktrace-exporter.service.in \
+		>$(OUTPUT)/socktrace-exporter.service
+	$(Q)install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(SBINDIR)/socktrace
+	$(Q)install -D -m 0644 man/socktrace.8 $(DESTDIR)$(MANDIR)/man8/socktrace.8
+	$(Q)install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(Q)install -D -m 0644 completion/socktrace.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/socktrace
+	$(Q)install -D -m 0644 $(OUTPUT)/socktrace-exporter.service \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/socktrace-exporter.service
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
