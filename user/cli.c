@@ -63,7 +63,7 @@ void cli__usage(FILE *out)
 	      "\n"
 	      "What to trace (filters combine):\n"
 	      "  -p, --port SPEC      443, 80,443, 8000-8100, https (repeatable; default all)\n"
-	      "  -4, -6               IPv4 or IPv6 only (IPv4-mapped IPv6 counts as IPv4)\n"
+	      "  -4, --ipv4, -6, --ipv6  IPv4 or IPv6 only (IPv4-mapped counts as IPv4)\n"
 	      "      --proto tcp|udp  one protocol\n"
 	      "      --dir in|out     accepted here, or connected out from here\n"
 	      "      --pid PID        one process      --comm NAME   processes named NAME\n"
