@@ -22,8 +22,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 LDLIBS := -l:libbpf.a -lelf -lz -lm
 
 # User-space modules that need no skeleton and no root: unit tests link these.
-CORE_SRCS := agg backend cli csv events format hist listeners log ports portsum services sockinfo \
-	     table
+CORE_SRCS := agg backend cli csv events filter format hist listeners log ports portsum services \
+	     sockinfo table
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o \
 	    $(OUTPUT)/portsview.o $(OUTPUT)/iter.o $(OUTPUT)/snapshot.o $(CORE_OBJS)
