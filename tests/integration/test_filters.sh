@@ -61,7 +61,7 @@ named_server() {
 	"$named" "$1" "$peer" serve "$2" "$3" "$4" $Y >"$TMP/serve-$3-$1.out" &
 	SERVER=$!
 	PIDS+=("$SERVER")
-	wait_until 10 grep -qx ready "$TMP/serve-$3-$1.out"
+	wait_until 10 grep -sqx ready "$TMP/serve-$3-$1.out"
 }
 
 # named_fetch NAME HOST PORT K: K connections, one after the other, as process NAME.
@@ -167,7 +167,7 @@ test_filter_cgroup() {
 	in_cgroup "$a/sub" "$peer" serve 127.0.0.1 "$Q" $q $Y >"$TMP/serve-q.out" &
 	sq=$!
 	PIDS+=("$sp" "$sq")
-	wait_until 10 grep -qx ready "$TMP/serve-p.out" && wait_until 10 grep -qx ready "$TMP/serve-q.out" ||
+	wait_until 10 grep -sqx ready "$TMP/serve-p.out" && wait_until 10 grep -sqx ready "$TMP/serve-q.out" ||
 		return 1
 	for ((i = 0; i < p; i++)); do in_cgroup "$b" "$peer" fetch 127.0.0.1 "$P" $Y || return 1; done
 	for ((i = 0; i < q; i++)); do in_cgroup "$b" "$peer" fetch 127.0.0.1 "$Q" $Y || return 1; done
@@ -203,7 +203,7 @@ test_filter_netns() {
 	ns_server=$!
 	PIDS+=("$ns_server")
 	named_server st-here 127.0.0.1 "$P" $m || return 1
-	wait_until 10 grep -qx ready "$TMP/serve-ns.out" || return 1
+	wait_until 10 grep -sqx ready "$TMP/serve-ns.out" || return 1
 	for ((i = 0; i < n; i++)); do ip netns exec "$NS_C" "$peer" fetch 10.77.0.2 "$P" $Y || return 1; done
 	named_fetch st-here 127.0.0.1 "$P" $m || return 1
 	wait "$ns_server" && wait "$SERVER" || return 1
