@@ -4,6 +4,7 @@
 #define CORE_FIXES_BPF_H
 
 #include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
 /*
@@ -37,6 +38,26 @@ static __always_inline __u32 sk_drops_read(const struct sock *sk)
 	if (bpf_core_field_exists(sk->sk_drops))
 		drops = BPF_CORE_READ(sk, sk_drops.counter);
 	return drops;
+}
+
+/*
+ * The id of the cgroup (v2) a socket was created in, or of its ancestor at
+ * level (0: the root); 0 when that cgroup is above level. sk_cgrp_data.cgroup
+ * is a plain pointer since v5.15, "bpf, cgroups: Fix cgroup v2 fallback on
+ * v1/v2 mixed mode" (before, a tagged union); cgroup->ancestors[] replaced
+ * ancestor_ids[] in v6.0, "cgroup: Replace cgroup->ancestor_ids[] with
+ * ->ancestors[]". Both 6.1 and 6.18 have these; an older kernel fails to
+ * load only with --cgroup (the read is dead code otherwise).
+ */
+static __always_inline __u64 sk_cgroup_ancestor(const struct sock *sk, __u32 level)
+{
+	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup), *anc = NULL;
+
+	if (!cg || (__u32)BPF_CORE_READ(cg, level) < level)
+		return 0;
+	if (bpf_probe_read_kernel(&anc, sizeof(anc), &cg->ancestors[level]) || !anc)
+		return 0;
+	return BPF_CORE_READ(anc, kn, id);
 }
 
 #endif /* CORE_FIXES_BPF_H */

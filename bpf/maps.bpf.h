@@ -20,21 +20,7 @@
 /* Who started an active open, and when (keyed by socket address). */
 struct connect_start {
 	__u64 ts_ns;
-	__u8 comm[TASK_COMM_LEN];
-	__u32 pid;
-};
-
-struct listener_key {
-	__u32 netns;
-	__u16 port;
-	__u16 pad;
-};
-
-/* The process that called listen() on a port: the owner of the passive sockets. */
-struct listener_owner {
-	__u64 sk;
-	__u8 comm[TASK_COMM_LEN];
-	__u32 pid;
+	struct proc proc;
 };
 
 struct {

@@ -37,18 +37,79 @@ static __always_inline bool port_traced(__u16 port)
 	return port_bitmap[(port >> 6) & 1023] & (1ULL << (port & 63));
 }
 
-/* -4 / -6: AF_INET or AF_INET6 only; 0 for both. */
-const volatile __u16 filter_family = 0;
+/* The other filters (README "Filters"); 0, -1 or empty: any. */
+const volatile __u16 filter_family = 0;		     /* -4 / -6: AF_INET or AF_INET6 */
+const volatile __u8 filter_proto = 0;		     /* --proto: IPPROTO_TCP or IPPROTO_UDP */
+const volatile int filter_dir = -1;		     /* --dir: DIR_IN or DIR_OUT */
+const volatile __u32 filter_netns = 0;		     /* --netns: the namespace's inode */
+const volatile __u64 filter_cgroup = 0;		     /* --cgroup: the cgroup's id (inode) */
+const volatile __u32 filter_cgroup_level = 0;	     /* its depth below the root */
+const volatile __u32 filter_pid = 0;		     /* --pid: a tgid */
+const volatile __u8 filter_comm[TASK_COMM_LEN] = {}; /* --comm, as the kernel truncates */
 
-static __always_inline bool traced(const struct sock *sk, __u16 port)
+/*
+ * The filters a socket answers by itself, in softirq as in a process: port,
+ * protocol, direction, family, namespace and cgroup (the one the socket was
+ * created in; an accepted socket inherits its listener's). Every event and
+ * counter starts here or from a map entry made after passing here.
+ */
+static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port, __u8 dir)
 {
-	return port_traced(port) && (!filter_family || sk_family(sk) == filter_family);
+	if ((filter_proto && proto != filter_proto) || (filter_dir >= 0 && dir != filter_dir))
+		return false;
+	if (!port_traced(port) || (filter_netns && sk_netns(sk) != filter_netns))
+		return false;
+	if (filter_family && sk_family(sk) != filter_family)
+		return false;
+	return !filter_cgroup || sk_cgroup_ancestor(sk, filter_cgroup_level) == filter_cgroup;
 }
 
-static __always_inline void current_owner(__u32 *pid, __u8 *comm)
+static __always_inline bool owner_filtered(void)
 {
-	*pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(comm, TASK_COMM_LEN);
+	return filter_pid || filter_comm[0];
+}
+
+/*
+ * --pid and --comm: whether p, the process a connection belongs to, is
+ * traced. NULL (or pid 0) is an owner not known, traced only when neither
+ * filter is given. Which process that is depends on the hook: the callers say.
+ */
+static __always_inline bool owner_traced(const struct proc *p)
+{
+	if (!owner_filtered())
+		return true;
+	if (!p || !p->pid || (filter_pid && p->pid != filter_pid))
+		return false;
+	for (int i = 0; i < TASK_COMM_LEN && filter_comm[0]; i++) {
+		if (p->comm[i] != filter_comm[i])
+			return false;
+		if (!p->comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline void current_owner(struct proc *p)
+{
+	p->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(p->comm, TASK_COMM_LEN);
+}
+
+static __always_inline void event_owner(struct event *e, const struct proc *p)
+{
+	e->pid = p->pid;
+	__builtin_memcpy(e->comm, p->comm, TASK_COMM_LEN);
+}
+
+/* For hooks that run in the process the traffic belongs to (not in softirq). */
+static __always_inline bool current_traced(void)
+{
+	struct proc p;
+
+	if (!owner_filtered())
+		return true;
+	current_owner(&p);
+	return owner_traced(&p);
 }
 
 /* A connection on a traced port is open: remember its row for its close. */
@@ -80,10 +141,12 @@ static __always_inline int handle_connect_start(const struct sock *sk)
 	struct connect_start start = {};
 	__u64 key = (__u64)sk;
 
-	if (!traced(sk, sk_remote_port(sk)))
+	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk), DIR_OUT))
+		return 0;
+	current_owner(&start.proc);
+	if (!owner_traced(&start.proc))
 		return 0;
 	start.ts_ns = bpf_ktime_get_ns();
-	current_owner(&start.pid, start.comm);
 	bpf_map_update_elem(&inflight, &key, &start, BPF_ANY);
 	return 0;
 }
@@ -91,7 +154,9 @@ static __always_inline int handle_connect_start(const struct sock *sk)
 /*
  * Active open ends: established, or closed before it got there. Runs in
  * softirq on completion, so the owner comes from the start record, never
- * from the current task (bcc issue #2304).
+ * from the current task (bcc issue #2304). With --pid or --comm, no start
+ * record means not traced: connect() was not that process's, or came before
+ * attach.
  */
 static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 {
@@ -99,7 +164,10 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 	__u64 key = (__u64)sk;
 	struct event *e;
 
-	if (!traced(sk, sk_remote_port(sk)))
+	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk), DIR_OUT))
+		return 0;
+	start = bpf_map_lookup_elem(&inflight, &key);
+	if (!start && owner_filtered())
 		return 0;
 	e = event_reserve();
 	if (!e)
@@ -110,11 +178,9 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 	e->dir = DIR_OUT;
 	if (!ok)
 		e->err = BPF_CORE_READ(sk, sk_err); /* set before tcp_done() moves to CLOSE */
-	start = bpf_map_lookup_elem(&inflight, &key);
 	if (start) {
 		e->lat_ns = ok ? e->ts_ns - start->ts_ns : 0;
-		e->pid = start->pid;
-		__builtin_memcpy(e->comm, start->comm, TASK_COMM_LEN);
+		event_owner(e, &start->proc);
 	} else {
 		stat_inc(STAT_NO_START);
 	}
@@ -126,12 +192,16 @@ out:
 	return 0;
 }
 
-/* A listener on a traced port opened or closed: tell user space, which keeps the list. */
-static __always_inline void listener_event(const struct sock *sk, __u8 kind)
+/*
+ * A traced listener opened or closed: tell user space, which keeps the list.
+ * owner: who called listen(), for --pid and --comm.
+ */
+static __always_inline void listener_event(const struct sock *sk, __u8 kind,
+					   const struct proc *owner)
 {
 	struct event *e;
 
-	if (!traced(sk, sk_local_port(sk)))
+	if (!traced(sk, IPPROTO_TCP, sk_local_port(sk), DIR_IN) || !owner_traced(owner))
 		return;
 	e = event_reserve();
 	if (!e)
@@ -142,7 +212,7 @@ static __always_inline void listener_event(const struct sock *sk, __u8 kind)
 	e->dir = DIR_IN;
 	/* Both run in the process's close() or listen(): the file is still there. */
 	e->sock_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
-	current_owner(&e->pid, e->comm);
+	event_owner(e, owner);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -152,21 +222,27 @@ static __always_inline int handle_listen(const struct sock *sk)
 	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
 	struct listener_owner owner = { .sk = (__u64)sk };
 
-	current_owner(&owner.pid, owner.comm);
+	current_owner(&owner.proc);
 	bpf_map_update_elem(&listeners, &lk, &owner, BPF_ANY);
-	listener_event(sk, EV_LISTEN);
+	listener_event(sk, EV_LISTEN, &owner.proc);
 	return 0;
 }
 
+/* The listener's owner is who called listen() (or held it at start), not who closes it. */
 static __always_inline int handle_listen_close(const struct sock *sk)
 {
 	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
-	struct listener_owner *owner = bpf_map_lookup_elem(&listeners, &lk);
+	struct listener_owner *entry = bpf_map_lookup_elem(&listeners, &lk);
+	struct proc owner;
 
 	/* With SO_REUSEPORT another socket may own the entry now: leave it. */
-	if (owner && owner->sk == (__u64)sk)
+	if (entry && entry->sk == (__u64)sk) {
+		owner = entry->proc;
 		bpf_map_delete_elem(&listeners, &lk);
-	listener_event(sk, EV_LISTEN_CLOSE);
+	} else {
+		current_owner(&owner);
+	}
+	listener_event(sk, EV_LISTEN_CLOSE, &owner);
 	return 0;
 }
 
@@ -176,7 +252,9 @@ static __always_inline int handle_listen_close(const struct sock *sk)
  * measurement: tcp_check_req() calls tcp_synack_rtt_meas() on the child
  * before it moves to ESTABLISHED, so srtt_us holds that one sample (<<3), or
  * 0 when there is none (the SYN-ACK was retransmitted). With an accept hook
- * the owner comes from accept(), else from whoever called listen().
+ * the owner shown comes from accept(), else from whoever called listen().
+ * --pid and --comm look at the listen() caller on both: the acceptor is not
+ * known yet, and an accept hook is not on every kernel.
  */
 static __always_inline int handle_passive_established(const struct sock *sk)
 {
@@ -185,7 +263,10 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 	__u64 key = (__u64)sk;
 	struct event *e;
 
-	if (!traced(sk, lk.port))
+	if (!traced(sk, IPPROTO_TCP, lk.port, DIR_IN))
+		return 0;
+	owner = bpf_map_lookup_elem(&listeners, &lk);
+	if (!owner_traced(owner ? &owner->proc : NULL))
 		return 0;
 	e = event_reserve();
 	if (!e)
@@ -199,12 +280,8 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 		__u64 ts = e->ts_ns; /* from the stack: 6.1 refuses ring-buffer memory as a value */
 
 		bpf_map_update_elem(&accept_queue, &key, &ts, BPF_ANY);
-	} else {
-		owner = bpf_map_lookup_elem(&listeners, &lk);
-		if (owner) {
-			e->pid = owner->pid;
-			__builtin_memcpy(e->comm, owner->comm, TASK_COMM_LEN);
-		}
+	} else if (owner) {
+		event_owner(e, &owner->proc);
 	}
 	conn_open(sk, lk.port, DIR_IN, e->ts_ns);
 	bpf_ringbuf_submit(e, 0);
@@ -219,6 +296,7 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 static __always_inline int handle_accepted(const struct sock *sk)
 {
 	__u64 key = (__u64)sk, *established;
+	struct proc owner;
 	struct event *e;
 
 	established = bpf_map_lookup_elem(&accept_queue, &key);
@@ -231,7 +309,8 @@ static __always_inline int handle_accepted(const struct sock *sk)
 		e->kind = EV_ACCEPTED;
 		e->dir = DIR_IN;
 		e->lat_ns = e->ts_ns - *established;
-		current_owner(&e->pid, e->comm);
+		current_owner(&owner);
+		event_owner(e, &owner);
 		bpf_ringbuf_submit(e, 0);
 	}
 	bpf_map_delete_elem(&accept_queue, &key);
@@ -418,6 +497,7 @@ static __always_inline void udp_request(const struct sock *sk)
 static __always_inline void udp_response(const struct sock *sk, const struct udp_key *row)
 {
 	__u64 key = (__u64)sk, *sent = bpf_map_lookup_elem(&udp_pending, &key);
+	struct proc owner;
 	struct event *e;
 
 	if (!sent)
@@ -431,7 +511,8 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 		e->kind = EV_UDP_RESPONSE;
 		e->dir = DIR_OUT;
 		e->dport = row->port;
-		current_owner(&e->pid, e->comm);
+		current_owner(&owner);
+		event_owner(e, &owner);
 		bpf_ringbuf_submit(e, 0);
 	}
 	bpf_map_delete_elem(&udp_pending, &key);
@@ -443,6 +524,7 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
  * is a service ("in"); otherwise the row is the remote port ("out"), from
  * the connected socket or the datagram's address (msg, where the hook has
  * it). A failed receive (EAGAIN...) is not a datagram: nothing to count.
+ * These hooks run in the sending or receiving process: it owns the datagram.
  * Per datagram that is a few reads, a range test and two map lookups (row,
  * peer).
  */
@@ -470,7 +552,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		stat_inc(STAT_UDP_NO_PORT);
 		return 0;
 	}
-	if (!traced(sk, peer.row.port))
+	if (!traced(sk, IPPROTO_UDP, peer.row.port, peer.row.dir) || !current_traced())
 		return 0;
 	cnt = bpf_map_lookup_elem(&udp_rows, &peer.row);
 	if (!cnt) {
@@ -569,7 +651,9 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
 
 /*
  * Snapshot at start (iter/tcp, run twice by user space): pass 0 records the
- * listening ports, pass 1 the connections open on traced ports, classified
+ * listening ports, and writes the inode of each listener that the socket
+ * filters keep (user space lists those); pass 1 the connections open on
+ * traced ports, classified
  * "in" when their local port has a listener in the same namespace. Each is
  * written to the iterator's output as a struct event, and remembered for its
  * close. BPF_NOEXIST: a connection the hooks already saw is not counted twice.
@@ -577,6 +661,7 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
 static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state)
 {
 	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
+	struct listener_owner *owner;
 	struct conn c = {};
 	struct event e = {};
 	__u64 key = (__u64)sk;
@@ -592,11 +677,17 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	default:
 		return 0;
 	}
-	c.dir = bpf_map_lookup_elem(&listeners, &lk) ? DIR_IN : DIR_OUT;
+	owner = bpf_map_lookup_elem(&listeners, &lk);
+	c.dir = owner ? DIR_IN : DIR_OUT;
 	c.sport = lk.port;
 	c.dport = sk_remote_port(sk);
 	c.port = c.dir == DIR_IN ? c.sport : c.dport;
-	if (!traced(sk, c.port) || bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
+	if (!traced(sk, IPPROTO_TCP, c.port, c.dir))
+		return 0;
+	/* "in": the listener's owner; "out": who called connect() is not known now. */
+	if (!owner_traced(owner ? &owner->proc : NULL))
+		return 0;
+	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
 		return 0;
 	sk_fill_tuple(&e, sk);
 	e.kind = EV_EXISTING;
@@ -604,6 +695,17 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	e.ts_ns = bpf_ktime_get_ns();
 	bpf_seq_write(seq, &e, sizeof(e));
 	return 0;
+}
+
+/* A listening socket open at start: its inode, if the socket filters keep it. */
+static __always_inline void seed_listener(struct seq_file *seq, const struct sock *sk, __u8 proto)
+{
+	__u64 ino;
+
+	if (!traced(sk, proto, sk_local_port(sk), DIR_IN))
+		return;
+	ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	bpf_seq_write(seq, &ino, sizeof(ino));
 }
 
 SEC("iter/tcp")
@@ -628,7 +730,20 @@ int iter_tcp_seed(struct bpf_iter__tcp *ctx)
 	lk.netns = sk_netns(sk);
 	lk.port = sk_local_port(sk);
 	owner.sk = (__u64)sk;
-	bpf_map_update_elem(&listeners, &lk, &owner, BPF_NOEXIST); /* owner unknown: pid 0 */
+	/* Owner unknown here (pid 0): user space gives it the holder it found. */
+	bpf_map_update_elem(&listeners, &lk, &owner, BPF_NOEXIST);
+	seed_listener(ctx->meta->seq, sk, IPPROTO_TCP);
+	return 0;
+}
+
+/* The unconnected UDP sockets (the live view's UDP listeners) the socket filters keep. */
+SEC("iter/udp")
+int iter_udp_seed(struct bpf_iter__udp *ctx)
+{
+	const struct sock *sk = (const struct sock *)ctx->udp_sk;
+
+	if (sk && !sk_remote_port(sk) && sk_local_port(sk))
+		seed_listener(ctx->meta->seq, sk, IPPROTO_UDP);
 	return 0;
 }
 

@@ -62,6 +62,33 @@ struct udp_counts {
 	__u64 peers_unknown; /* datagrams whose remote address the hook could not see */
 };
 
+/* A process: who owns a connection or a listening socket. */
+struct proc {
+	__u8 comm[TASK_COMM_LEN]; /* empty when unknown */
+	__u32 pid;		  /* tgid; 0 when unknown */
+};
+
+/*
+ * Map "listeners": the process that called listen() on a port, the owner of
+ * its passive sockets. User space fills in the owners of those found at start.
+ */
+struct listener_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+struct listener_owner {
+	/*
+	 * First, so that &owner->proc is owner: `owner ? &owner->proc : NULL`
+	 * then needs no arithmetic on a pointer the verifier has not seen
+	 * checked for NULL yet, which it refuses.
+	 */
+	struct proc proc;
+	__u32 pad;
+	__u64 sk; /* the listening socket (another may take the port: SO_REUSEPORT) */
+};
+
 struct event {
 	__u64 ts_ns;	      /* bpf_ktime_get_ns() when the event happened */
 	__u64 lat_ns;	      /* connect: SYN sent -> ESTABLISHED; accept: SYN-ACK -> ACK;

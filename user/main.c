@@ -19,6 +19,7 @@
 #include "events.h"
 #include "evprint.h"
 #include "exporter.h"
+#include "filter.h"
 #include "histview.h"
 #include "jsonstats.h"
 #include "listeners.h"
@@ -52,6 +53,7 @@ static void on_signal(int sig)
 
 struct run {
 	struct config cfg;
+	struct filters filters; /* cfg's, resolved for the kernel */
 	struct services *svc;
 	struct agg *agg;
 	struct table *table; /* NULL when the CSV goes to stdout, or --quiet */
@@ -214,36 +216,56 @@ static int report_summary(struct run *run)
 	return out_summary(run, &r);
 }
 
-/* A socket the snapshot found is on a traced port, in the traced families. */
+struct listener_filter {
+	const struct inoset *kept; /* what the kernel's socket filters keep */
+	const struct filters *filters;
+};
+
+/*
+ * A listener the snapshot found: kept by the kernel's filters (the same code
+ * as for events), and held by a process --pid and --comm accept.
+ */
 static bool listener_traced(void *ctx, const struct sockinfo *s)
 {
-	const struct config *cfg = ctx;
-	bool v4 = IN6_IS_ADDR_V4MAPPED(&s->laddr);
+	const struct listener_filter *lf = ctx;
 
-	if (cfg->filter_ports && !portset__has(&cfg->ports, s->lport))
-		return false;
-	return !cfg->family || (cfg->family == AF_INET) == v4;
+	return inoset__has(lf->kept, s->ino) && filters__owner(lf->filters, s->pid, s->comm);
 }
 
 /*
- * The listening sockets open now, with their owners (iter/task_file), after
- * attach: one opened in between is both an event and in the snapshot, and
- * counted once (by its inode). Without the snapshot the list starts empty.
+ * What is open at start, after attach. The sockets with their holders
+ * (iter/task_file) give the owners of the listeners to the kernel, then the
+ * connections open now are counted and the listening sockets listed: one
+ * opened in between is both an event and in the snapshot, and counted once
+ * (by its inode). Without the snapshot the list starts empty.
  */
-static void seed_listeners(struct run *run)
+static void seed(struct run *run, const struct tracer_opts *topts)
 {
 	struct snapshot *snap = NULL;
-	const struct sockinfo *socks;
-	size_t n;
+	const struct sockinfo *socks = NULL;
+	struct inoset kept = {};
+	struct listener_filter lf = { .kept = &kept, .filters = &run->filters };
+	size_t n = 0;
 
-	if (snapshot__take(&snap)) {
+	if (snapshot__take(&snap))
 		log_info("listeners open before start are not shown (the snapshot failed)");
-		return;
-	}
-	socks = snapshot__sockets(snap, &n);
-	if (listeners__seed(run->listeners, socks, n, listener_traced, &run->cfg))
+	else
+		socks = snapshot__sockets(snap, &n);
+	tracer__seed(run->tracer, topts, socks, n, &kept); /* says so if it cannot */
+	if (listeners__seed(run->listeners, socks, n, listener_traced, &lf))
 		log_err("failed to list the listeners open now: %s", strerror(ENOMEM));
+	free(kept.v);
 	snapshot__free(snap);
+}
+
+/* "TCP connections and UDP datagrams", as the filters and the kernel allow. */
+static const char *traced_what(const struct run *run)
+{
+	if (run->filters.proto == IPPROTO_UDP)
+		return "UDP datagrams";
+	if (run->filters.proto == IPPROTO_TCP || !tracer__udp(run->tracer))
+		return "TCP connections";
+	return "TCP connections and UDP datagrams";
 }
 
 /* Poll until a signal, --duration, or an error; report every interval. */
@@ -286,7 +308,7 @@ static int poll_loop(struct run *run)
 static int run_tracer(struct run *run)
 {
 	struct tracer_opts topts = { .on_event = on_event, .ctx = run };
-	char err_line[256];
+	char err_line[256], filters[256];
 	bool csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
 	/* The table only in table mode; without it (--quiet, --csv -) the summary goes to stderr. */
 	bool table = !csv_stdout && !run->cfg.quiet && run->cfg.mode == OUT_TABLE && !run->cfg.json;
@@ -326,6 +348,7 @@ static int run_tracer(struct run *run)
 	topts.ports = run->cfg.filter_ports ? &run->cfg.ports : NULL;
 	topts.backend = run->cfg.backend;
 	topts.family = run->cfg.family;
+	topts.filters = &run->filters;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);
@@ -333,15 +356,14 @@ static int run_tracer(struct run *run)
 		log_err("failed to write stdout: %s", strerror(EIO));
 		goto cleanup;
 	}
-	tracer__seed(run->tracer, &topts); /* connections already open; says so if it cannot */
-	seed_listeners(run);
+	seed(run, &topts);
 	if (run->csv && (err = csv__begin(run->csv))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
 	}
-	log_info("tracing TCP connections%s on ports %s (backend %s); Ctrl-C to stop",
-		 tracer__udp(run->tracer) ? " and UDP datagrams" : "", run->ports,
-		 tracer__backend(run->tracer));
+	filters__format(&run->filters, &run->cfg, filters, sizeof(filters));
+	log_info("tracing %s on ports %s%s%s (backend %s); Ctrl-C to stop", traced_what(run),
+		 run->ports, *filters ? ", only" : "", filters, tracer__backend(run->tracer));
 	run->start = run->last = now_mono();
 	report_fill(run, &r, 0);
 	export_report(run, &r, 0); /* /metrics answers from now on */
@@ -402,6 +424,12 @@ int main(int argc, char **argv)
 		else
 			printf("socktrace %s\n", SOCKTRACE_VERSION);
 		ret = EXIT_OK;
+		goto cleanup;
+	}
+	/* Filters named by path: resolved now, so that a bad one is a usage error. */
+	if (filters__resolve(&run.filters, &run.cfg, err_line, sizeof(err_line))) {
+		log_err("%s", err_line);
+		ret = EXIT_USAGE;
 		goto cleanup;
 	}
 	if (run.cfg.filter_ports)

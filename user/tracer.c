@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "filter.h"
 #include "hooks.h"
 #include "iter.h"
 #include "log.h"
@@ -72,14 +73,29 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static void configure(struct socktrace_bpf *skel, const struct portset *ports, int family)
+/* The filters, as read-only data: the verifier removes the checks of those not given. */
+static void configure_filters(struct socktrace_bpf *skel, const struct filters *f)
 {
+	skel->rodata->filter_proto = f->proto;
+	skel->rodata->filter_dir = f->dir;
+	skel->rodata->filter_netns = f->netns;
+	skel->rodata->filter_cgroup = f->cgroup_id;
+	skel->rodata->filter_cgroup_level = f->cgroup_level;
+	skel->rodata->filter_pid = f->pid;
+	memcpy((void *)skel->rodata->filter_comm, f->comm, sizeof(f->comm));
+}
+
+static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts)
+{
+	const struct portset *ports = opts->ports;
 	struct port_range eph;
 
 	skel->rodata->filter_ports = ports != NULL;
-	skel->rodata->filter_family = family;
+	skel->rodata->filter_family = opts->family;
 	if (ports)
 		memcpy((void *)skel->rodata->port_bitmap, ports->bits, sizeof(ports->bits));
+	if (opts->filters)
+		configure_filters(skel, opts->filters);
 	/* The ephemeral range decides which UDP port is the service; else the default. */
 	if (!port_range__read(PORT_RANGE_PATH, &eph)) {
 		skel->rodata->ephemeral_lo = eph.lo;
@@ -141,7 +157,7 @@ static int load(struct tracer *t, const struct tracer_opts *opts)
 		t->skel = socktrace_bpf__open();
 		if (!t->skel)
 			return fail(-errno, "open BPF object");
-		configure(t->skel, opts->ports, opts->family);
+		configure(t->skel, opts);
 		hooks__prepare(&t->hooks, t->skel->obj, opts->backend);
 		quiet_warnings = drop != BACKEND_MAX; /* the last try shows the verifier's log */
 		err = socktrace_bpf__load(t->skel);
@@ -188,10 +204,31 @@ static void backend_summary(struct tracer *t)
 }
 
 /*
+ * UDP is optional: a kernel without its hooks still traces TCP, unless UDP
+ * is all that was asked for (--proto udp). --proto tcp leaves them off.
+ */
+static int attach_udp(struct tracer *t, enum backend only, int proto)
+{
+	int err = 0;
+
+	if (proto == IPPROTO_TCP)
+		return 0;
+	for (int id = HOOK_UDP_SEND; id <= HOOK_UDP_RECV && !err; id++)
+		err = hooks__attach(&t->hooks, t->skel->obj, id, only);
+	if (!err)
+		return 0;
+	hooks__detach_one(&t->hooks, HOOK_UDP_SEND);
+	if (proto == IPPROTO_UDP)
+		return fail(err, "attach the UDP hooks (--proto udp)");
+	log_info("no UDP hook attaches here (%s): UDP is not traced", strerror(-err));
+	return 0;
+}
+
+/*
  * State first: the connect and accept hooks' tracepoint variants ride on it.
  * Then tell the state handler which hooks it no longer stands in for.
  */
-static int attach(struct tracer *t, enum backend only)
+static int attach(struct tracer *t, enum backend only, int proto)
 {
 	struct bpf_object *obj = t->skel->obj;
 	int err;
@@ -213,16 +250,9 @@ static int attach(struct tracer *t, enum backend only)
 			 "opens are owned by the process that called listen()",
 			 strerror(-err));
 	t->skel->bss->accept_hooked = !err;
-	/* UDP is optional: a kernel without its hooks still traces TCP. */
-	for (int id = HOOK_UDP_SEND; id <= HOOK_UDP_RECV; id++) {
-		err = hooks__attach(&t->hooks, obj, id, only);
-		if (err) {
-			log_info("no %s hook attaches here (%s): UDP is not traced",
-				 hooks__name(id), strerror(-err));
-			hooks__detach_one(&t->hooks, HOOK_UDP_SEND);
-			break;
-		}
-	}
+	err = attach_udp(t, only, proto);
+	if (err)
+		return err;
 	backend_summary(t);
 	return 0;
 }
@@ -256,7 +286,7 @@ int tracer__start(struct tracer **out, const struct tracer_opts *opts)
 	if (err)
 		return err;
 	quiet_warnings = true;
-	err = attach(t, opts->backend);
+	err = attach(t, opts->backend, opts->filters ? opts->filters->proto : 0);
 	quiet_warnings = false;
 	if (err)
 		goto cleanup;
@@ -289,27 +319,76 @@ int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
 	return 0;
 }
 
-/* One pass of the snapshot iterator; each record goes to on_event like a ring-buffer one. */
-static int seed_pass(struct tracer *t, int pass, const struct tracer_opts *opts)
+/* Pass 1 of the snapshot iterator: each record goes to on_event like a ring-buffer one. */
+static int seed_connections(struct tracer *t, const struct tracer_opts *opts)
 {
 	struct iter_out out = {};
 	int err;
 
-	t->skel->bss->seed_pass = pass;
+	t->skel->bss->seed_pass = 1;
 	err = iter__read(t->skel->progs.iter_tcp_seed, &out);
-	for (size_t off = 0; !err && pass == 1 && off + sizeof(struct event) <= out.len;
+	for (size_t off = 0; !err && off + sizeof(struct event) <= out.len;
 	     off += sizeof(struct event))
 		opts->on_event(opts->ctx, out.data + off, sizeof(struct event));
 	free(out.data);
 	return err;
 }
 
-int tracer__seed(struct tracer *t, const struct tracer_opts *opts)
+/*
+ * A listener found by the iterator has no owner (pid 0): give it the process
+ * holding it, as the start snapshot saw. Only where the kernel still has
+ * none: a listen() seen since then knows better.
+ */
+static void own_listeners(struct tracer *t, const struct sockinfo *socks, size_t n)
 {
-	int err = seed_pass(t, 0, opts);
+	int fd = bpf_map__fd(t->skel->maps.listeners);
 
+	for (size_t i = 0; i < n; i++) {
+		const struct sockinfo *s = &socks[i];
+		struct listener_key key = { .netns = s->netns, .port = s->lport };
+		struct listener_owner owner;
+
+		if (s->proto != IPPROTO_TCP || s->state != SK_LISTEN || !s->pid)
+			continue;
+		if (bpf_map_lookup_elem(fd, &key, &owner) || owner.proc.pid)
+			continue;
+		owner.proc.pid = s->pid;
+		memcpy(owner.proc.comm, s->comm, sizeof(owner.proc.comm));
+		bpf_map_update_elem(fd, &key, &owner, BPF_EXIST);
+	}
+}
+
+/* Pass 0 (TCP listeners) and the UDP iterator: the inodes the filters keep. */
+static int seed_listeners(struct tracer *t, struct inoset *kept)
+{
+	struct iter_out out = {};
+	int err;
+
+	t->skel->bss->seed_pass = 0;
+	err = iter__read(t->skel->progs.iter_tcp_seed, &out);
 	if (!err)
-		err = seed_pass(t, 1, opts);
+		err = iter__read(t->skel->progs.iter_udp_seed, &out);
+	if (err) {
+		free(out.data);
+		return err;
+	}
+	kept->v = (uint64_t *)out.data; /* records of one __u64 each */
+	kept->n = out.len / sizeof(uint64_t);
+	inoset__sort(kept);
+	return 0;
+}
+
+int tracer__seed(struct tracer *t, const struct tracer_opts *opts, const struct sockinfo *socks,
+		 size_t n, struct inoset *kept)
+{
+	int err;
+
+	memset(kept, 0, sizeof(*kept));
+	err = seed_listeners(t, kept);
+	if (!err) {
+		own_listeners(t, socks, n);
+		err = seed_connections(t, opts);
+	}
 	if (err)
 		log_info("no snapshot of open connections (%s): ACTIVE counts only those opened "
 			 "from now on",

@@ -10,17 +10,21 @@
 #include "socktrace.h"
 
 struct bpf_object;
+struct filters;
 struct hooks;
+struct inoset;
 struct portset;
+struct sockinfo;
 struct tracer;
 
 /* Called for each ring-buffer record; the record is not yet decoded. */
 typedef int (*tracer_event_fn)(void *ctx, void *data, size_t size);
 
 struct tracer_opts {
-	const struct portset *ports; /* NULL: every port */
-	enum backend backend;	     /* BACKEND_AUTO: per hook, the best that attaches */
-	int family;		     /* AF_INET or AF_INET6 only; 0: both */
+	const struct portset *ports;   /* NULL: every port */
+	enum backend backend;	       /* BACKEND_AUTO: per hook, the best that attaches */
+	int family;		       /* AF_INET or AF_INET6 only; 0: both */
+	const struct filters *filters; /* the other filters; NULL: none */
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -32,11 +36,16 @@ struct tracer_opts {
 int tracer__start(struct tracer **out, const struct tracer_opts *opts);
 
 /*
- * Snapshot the connections already open on traced ports, after attaching:
- * each is handed to opts->on_event as an EV_EXISTING record, and its close
- * will be reported. 0 or -errno (said in one line; tracing goes on).
+ * Snapshot what is open at start, after attaching. The listening sockets
+ * (TCP listeners, unconnected UDP sockets) that the kernel's socket filters
+ * keep go to *kept (free kept->v); a TCP listener the kernel knows no owner
+ * of gets the process holding it in socks (the start snapshot; may be
+ * NULL), for --pid and --comm. Then the connections already open on traced
+ * ports are handed to opts->on_event as EV_EXISTING records, and their
+ * closes will be reported. 0 or -errno (said in one line; tracing goes on).
  */
-int tracer__seed(struct tracer *t, const struct tracer_opts *opts);
+int tracer__seed(struct tracer *t, const struct tracer_opts *opts, const struct sockinfo *socks,
+		 size_t n, struct inoset *kept);
 
 /*
  * For --check: load every program (the verifier sees them all) and try each
