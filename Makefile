@@ -48,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-vm demo install uninstall clean format
+.PHONY: all deps test test-unit test-integration test-vm demo bench install uninstall clean format
 
 all: $(OUTPUT)/socktrace
 
@@ -110,6 +110,30 @@ test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(OUTPUT)/deps-test.stamp
 demo: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)scripts/demo $(OUTPUT)/socktrace
 
+# Benchmarks (bench/run; BENCH_ARGS="--smoke" for a short run). Timings are reported,
+# never asserted.
+BENCH_BINS := $(OUTPUT)/bench/loadgen $(OUTPUT)/bench/aggbench
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/loadgen: bench/loadgen.c | $(OUTPUT)/bench $(OUTPUT)/deps-build.stamp
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -pthread $< -o $@
+
+# aggbench times the real decoding and aggregation: it links the core modules.
+$(OUTPUT)/bench/aggbench: bench/aggbench.c $(CORE_OBJS) | $(OUTPUT)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) -lm -o $@
+
+$(OUTPUT)/deps-bench.stamp: scripts/install-deps | $(OUTPUT)
+	$(call msg,DEPS,bench)
+	$(Q)scripts/install-deps bench
+	$(Q)touch $@
+
+bench: $(OUTPUT)/socktrace $(BENCH_BINS) $(OUTPUT)/deps-bench.stamp
+	$(Q)bench/run $(BENCH_ARGS)
+
 # The unit's ExecStart names the installed binary: made from its template at install time,
 # so that it follows SBINDIR (PREFIX) as given to this `make install`.
 INSTALLED := $(SBINDIR)/socktrace $(MANDIR)/man8/socktrace.8 $(DOCDIR)/README.md \
@@ -137,7 +161,7 @@ format:
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/bench/*.d)
 
 # Keep the .bpf.o and .skel.h the pattern chain makes, as libbpf-bootstrap does.
 .SECONDARY:
