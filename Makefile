@@ -101,7 +101,7 @@ test-integration: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 
 # The integration suite once per backend on Debian's stock kernel, under qemu.
 test-vm: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
-	$(Q)tests/vm/run --timeout 1800 -- tests/vm/suite $(OUTPUT)/socktrace
+	$(Q)tests/vm/run -- tests/vm/suite $(OUTPUT)/socktrace
 
 # Everything, with each runner's summary and one total; non-zero on any failure.
 test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(OUTPUT)/deps-test.stamp
