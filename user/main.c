@@ -310,7 +310,7 @@ static int run_tracer(struct run *run)
 	struct tracer_opts topts = { .on_event = on_event, .ctx = run };
 	char err_line[256], filters[256];
 	bool csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
-	/* The table only in table mode; without it (--quiet, --csv -) the summary goes to stderr. */
+	/* The table only in table mode; without it (--quiet, --csv -), the summary on stderr. */
 	bool table = !csv_stdout && !run->cfg.quiet && run->cfg.mode == OUT_TABLE && !run->cfg.json;
 	struct report r;
 	int ret = EXIT_RUNTIME, err;

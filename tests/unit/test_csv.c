@@ -20,9 +20,7 @@ static char *scratch(void **state, char *path, const char *name)
 
 static void test_field_escaping(void **state)
 {
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct test_escape cases[] = {
 		{ "plain", "plain" },
 		{ "a,b", "\"a,b\"" },
 		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
@@ -31,22 +29,9 @@ static void test_field_escaping(void **state)
 		{ "a\nb", "\"a\nb\"" },
 		{ "", "" },
 	};
-	int failures = 0;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-
-		assert_non_null(f);
-		csv__field(f, cases[i].in);
-		fclose(f);
-		test_expect(&failures, !strcmp(buf, cases[i].out), "field [%s] -> [%s], want [%s]",
-			    cases[i].in, buf, cases[i].out);
-		free(buf);
-	}
-	test_expect_none(failures);
+	test_escapes(csv__field, cases, ARRAY_SIZE(cases));
 }
 
 /* Split text at CRLF into lines (in place); every line must end with CRLF. */

@@ -6,9 +6,7 @@
 
 static void test_string_escaping(void **state)
 {
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct test_escape cases[] = {
 		{ "curl", "\"curl\"" },
 		{ "", "\"\"" },
 		{ "a \"b\"", "\"a \\\"b\\\"\"" },
@@ -26,22 +24,9 @@ static void test_string_escaping(void **state)
 		{ "\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"" }, /* > U+10FFFF */
 		{ "x\xe2\x82", "\"x\\u00e2\\u0082\"" },			    /* ends mid-sequence */
 	};
-	int failures = 0;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-
-		assert_non_null(f);
-		json__string(f, cases[i].in);
-		fclose(f);
-		test_expect(&failures, !strcmp(buf, cases[i].out), "case %zu: [%s], want [%s]", i,
-			    buf, cases[i].out);
-		free(buf);
-	}
-	test_expect_none(failures);
+	test_escapes(json__string, cases, ARRAY_SIZE(cases));
 }
 
 static void test_object_members(void **state)

@@ -91,28 +91,13 @@ static void test_seconds(void **state)
 
 static void test_label_escaping(void **state)
 {
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct test_escape cases[] = {
 		{ "plain", "plain" }, { "a\"b", "a\\\"b" }, { "a\\b", "a\\\\b" },
 		{ "a\nb", "a\\nb" },  { "", "" },	    { "\\\"", "\\\\\\\"" },
 	};
-	int failures = 0;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-
-		assert_non_null(f);
-		metrics__label_value(f, cases[i].in);
-		fclose(f);
-		test_expect(&failures, !strcmp(buf, cases[i].out), "[%s] -> [%s], want [%s]",
-			    cases[i].in, buf, cases[i].out);
-		free(buf);
-	}
-	test_expect_none(failures);
+	test_escapes(metrics__label_value, cases, ARRAY_SIZE(cases));
 }
 
 /* A service name with a quote and a backslash is escaped in the row's labels. */

@@ -138,6 +138,32 @@ test_expect(int *failures, int ok, const char *fmt, ...)
 			fail_msg("%d case(s) failed, listed above", failures);       \
 	} while (0)
 
+/* A string written by an escaping writer (CSV field, JSON string, label value). */
+struct test_escape {
+	const char *in, *out;
+};
+
+/* Every case through write(f, in) must print exactly out; all are checked before failing. */
+static inline void test_escapes(void (*write)(FILE *f, const char *s),
+				const struct test_escape *cases, size_t n)
+{
+	int failures = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_non_null(f);
+		write(f, cases[i].in);
+		fclose(f);
+		test_expect(&failures, !strcmp(buf, cases[i].out), "case %zu: [%s] -> [%s], want [%s]",
+			    i, cases[i].in, buf, cases[i].out);
+		free(buf);
+	}
+	test_expect_none(failures);
+}
+
 /* A one-line error message: not empty, no newline. */
 static inline void assert_one_line(const char *err)
 {
