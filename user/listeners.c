@@ -74,13 +74,6 @@ static int add(struct listeners *ls, const struct listener *l)
 	return 0;
 }
 
-static bool is_listening(const struct sockinfo *s)
-{
-	if (s->proto == IPPROTO_TCP)
-		return s->state == SK_LISTEN;
-	return s->proto == IPPROTO_UDP && !s->rport && s->lport; /* bound, not connected */
-}
-
 int listeners__seed(struct listeners *ls, const struct sockinfo *socks, size_t n,
 		    bool (*keep)(void *ctx, const struct sockinfo *s), void *ctx)
 {
@@ -96,7 +89,8 @@ int listeners__seed(struct listeners *ls, const struct sockinfo *socks, size_t n
 		};
 		int err;
 
-		if (!is_listening(s) || !keep(ctx, s))
+		/* Port 0: a UDP socket not bound yet serves nothing. */
+		if (!sockinfo__is_listener(s) || !s->lport || !keep(ctx, s))
 			continue;
 		memcpy(l.comm, s->comm, sizeof(l.comm));
 		err = add(ls, &l);

@@ -83,19 +83,22 @@ const char *port__class(int port)
 	return port < 49152 ? "registered" : "dynamic";
 }
 
+bool sockinfo__is_listener(const struct sockinfo *s)
+{
+	return s->proto == IPPROTO_UDP ? s->state != SK_ESTABLISHED : s->state == SK_LISTEN;
+}
+
 struct sock_class sockinfo__classify(const struct sockinfo *s, bool listened,
 				     const struct port_range *eph)
 {
 	struct sock_class c = { .role = ROLE_NONE };
 	bool local_service;
 
+	if (sockinfo__is_listener(s))
+		return (struct sock_class){ .port = s->lport, .role = ROLE_LISTEN };
 	if (s->proto == IPPROTO_UDP) {
-		if (s->state != SK_ESTABLISHED)
-			return (struct sock_class){ .port = s->lport, .role = ROLE_LISTEN };
 		local_service = !port_range__has(eph, s->lport);
 	} else {
-		if (s->state == SK_LISTEN)
-			return (struct sock_class){ .port = s->lport, .role = ROLE_LISTEN };
 		if (s->state == SK_CLOSE)
 			return c;
 		local_service = listened || !port_range__has(eph, s->lport);

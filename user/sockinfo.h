@@ -103,6 +103,9 @@ struct sock_class {
  *   wherever that port is. Connected is `in` on its local port if that port is
  *   outside eph, else `out` on its remote port.
  */
+/* A TCP listener, or an unconnected UDP socket: it serves its local port (ROLE_LISTEN). */
+bool sockinfo__is_listener(const struct sockinfo *s);
+
 struct sock_class sockinfo__classify(const struct sockinfo *s, bool listened,
 				     const struct port_range *eph);
 
