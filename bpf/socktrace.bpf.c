@@ -532,21 +532,17 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 				      bool send)
 {
 	struct udp_counts *cnt, zero = {};
-	__u16 lport = sk_local_port(sk), rport = sk_remote_port(sk), msg_port = 0;
+	__u16 lport = sk_local_port(sk), rport = sk_remote_port(sk);
 	struct udp_peer_key peer = {};
 
 	if (ret < 0 && !send)
 		return 0;
-	if (rport)
-		sk_peer(sk, &peer); /* connected */
-	else
-		msg_port = msghdr_peer(msg, &peer);
 	if (lport < ephemeral_lo || lport > ephemeral_hi) {
 		peer.row.dir = DIR_IN;
 		peer.row.port = lport;
 	} else {
 		peer.row.dir = DIR_OUT;
-		peer.row.port = rport ?: msg_port;
+		peer.row.port = rport ?: msghdr_peer(msg, &peer); /* unconnected: the datagram's */
 	}
 	if (!peer.row.port) {
 		stat_inc(STAT_UDP_NO_PORT);
@@ -573,6 +569,11 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		cnt->datagrams_received++;
 		cnt->bytes_received += ret;
 	}
+	/* The remote address, read only for traffic that is counted (and only once). */
+	if (rport)
+		sk_peer(sk, &peer);
+	else if (!peer.family)
+		msghdr_peer(msg, &peer);
 	udp_count_peer(cnt, &peer);
 	if (peer.row.dir == DIR_OUT) {
 		if (send)
