@@ -16,6 +16,13 @@
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
 #define RINGBUF_BYTES (2 << 20)
+/*
+ * Events are submitted without waking user space, which drains the buffer on
+ * a short timer (user/main.c POLL_MAX_MS): one wake-up per batch instead of
+ * one per event. Past this much unread data every submit wakes it, so a burst
+ * is drained long before the buffer is full.
+ */
+#define RINGBUF_WAKEUP_BYTES (RINGBUF_BYTES / 8)
 
 /* Who started an active open, and when (keyed by socket address). */
 struct connect_start {
@@ -138,6 +145,15 @@ static __always_inline struct event *event_reserve(void)
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	return e;
+}
+
+/* Hand a reserved event to user space: see RINGBUF_WAKEUP_BYTES. */
+static __always_inline void event_submit(struct event *e)
+{
+	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, unread >= RINGBUF_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+							     : BPF_RB_NO_WAKEUP);
 }
 
 #endif /* MAPS_BPF_H */

@@ -186,7 +186,7 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 	}
 	if (ok)
 		conn_open(sk, e->dport, DIR_OUT, e->ts_ns);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 out:
 	bpf_map_delete_elem(&inflight, &key);
 	return 0;
@@ -213,7 +213,7 @@ static __always_inline void listener_event(const struct sock *sk, __u8 kind,
 	/* Both run in the process's close() or listen(): the file is still there. */
 	e->sock_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	event_owner(e, owner);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 /* listen(): remember the owner of the port's passive sockets. */
@@ -284,7 +284,7 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 		event_owner(e, &owner->proc);
 	}
 	conn_open(sk, lk.port, DIR_IN, e->ts_ns);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -311,7 +311,7 @@ static __always_inline int handle_accepted(const struct sock *sk)
 		e->lat_ns = e->ts_ns - *established;
 		current_owner(&owner);
 		event_owner(e, &owner);
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	bpf_map_delete_elem(&accept_queue, &key);
 	return 0;
@@ -368,7 +368,7 @@ static __always_inline int handle_conn_close(const struct sock *sk)
 	e->bytes_received = tcp_payload_received(sk);
 	e->retrans = BPF_CORE_READ(tp, total_retrans);
 	e->flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -400,7 +400,7 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 		e->dir = c->dir;
 		conn_ports(e, c);
 		e->flags = flag;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
@@ -513,7 +513,7 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 		e->dport = row->port;
 		current_owner(&owner);
 		event_owner(e, &owner);
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	bpf_map_delete_elem(&udp_pending, &key);
 }

@@ -435,9 +435,19 @@ const struct hooks *tracer__hooks(const struct tracer *t)
 	return &t->hooks;
 }
 
+/*
+ * The probes wake user space only when the ring buffer is filling
+ * (RINGBUF_WAKEUP_BYTES), so a timeout is the usual way out of the wait:
+ * consume what is there either way.
+ */
 int tracer__poll(struct tracer *t, int timeout_ms)
 {
-	return ring_buffer__poll(t->rb, timeout_ms);
+	int n = ring_buffer__poll(t->rb, timeout_ms), m;
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(t->rb);
+	return m < 0 ? m : n;
 }
 
 int tracer__drain(struct tracer *t)
