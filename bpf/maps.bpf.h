@@ -15,14 +15,8 @@
 #define MAX_UDP_PENDING 16384  /* UDP "out" sockets waiting for a response */
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
-#define RINGBUF_BYTES (2 << 20)
-/*
- * Events are submitted without waking user space, which drains the buffer on
- * a short timer (user/main.c POLL_MAX_MS): one wake-up per batch instead of
- * one per event. Past this much unread data every submit wakes it, so a burst
- * is drained long before the buffer is full.
- */
-#define RINGBUF_WAKEUP_BYTES (RINGBUF_BYTES / 8)
+#define MAX_LOST_ROWS 4096     /* (row, kind) pairs with events lost to a full ring buffer */
+#define RINGBUF_BYTES (2 << 20) /* default; user space may resize it (--ring-buffer) */
 
 /* Who started an active open, and when (keyed by socket address). */
 struct connect_start {
@@ -41,6 +35,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* Per CPU: no atomics, and the lost path of one CPU never waits for another. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_LOST_ROWS);
+	__type(key, struct lost_key);
+	__type(value, struct lost_counts);
+} lost_rows SEC(".maps");
+
+/*
+ * Events are submitted without waking user space, which drains the buffer on
+ * a short timer (user/main.c POLL_MAX_MS): one wake-up per batch instead of
+ * one per event. Past this much unread data (an eighth of the buffer, set by
+ * user space) every submit wakes it, so a burst is drained long before the
+ * buffer is full.
+ */
+const volatile __u64 wakeup_bytes = RINGBUF_BYTES / 8;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -134,26 +145,43 @@ static __always_inline void stat_inc(__u32 slot)
 		*val += 1; /* per-CPU slot: no other writer */
 }
 
-/* A zeroed event from the ring buffer, or NULL (counted) when it is full. */
-static __always_inline struct event *event_reserve(void)
+/* The row an event counts under: the service port, local for "in", remote for "out". */
+static __always_inline void event_lost(const struct event *e)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct lost_key key = {
+		.port = e->dir == DIR_IN ? e->sport : e->dport,
+		.dir = e->dir,
+		.kind = e->kind,
+		.err = e->err,
+		.flags = e->flags,
+	};
+	struct lost_counts *cnt, zero = {};
 
-	if (!e) {
-		stat_inc(STAT_RB_FULL);
-		return NULL;
+	stat_inc(STAT_RB_FULL);
+	cnt = bpf_map_lookup_elem(&lost_rows, &key);
+	if (!cnt) {
+		bpf_map_update_elem(&lost_rows, &key, &zero, BPF_NOEXIST);
+		cnt = bpf_map_lookup_elem(&lost_rows, &key);
+		if (!cnt)
+			return; /* more rows than MAX_LOST_ROWS: still in STAT_RB_FULL */
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	return e;
+	cnt->events++;
+	cnt->bytes_sent += e->bytes_sent;
+	cnt->bytes_received += e->bytes_received;
+	cnt->retrans += e->retrans;
 }
 
-/* Hand a reserved event to user space: see RINGBUF_WAKEUP_BYTES. */
-static __always_inline void event_submit(struct event *e)
+/*
+ * Hand an event, built on the stack, to user space (see wakeup_bytes); when
+ * the ring buffer is full, count what it would have counted instead.
+ */
+static __always_inline void event_emit(const struct event *e)
 {
 	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = unread >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
-	bpf_ringbuf_submit(e, unread >= RINGBUF_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
-							     : BPF_RB_NO_WAKEUP);
+	if (bpf_ringbuf_output(&events, (void *)e, sizeof(*e), flags))
+		event_lost(e);
 }
 
 #endif /* MAPS_BPF_H */

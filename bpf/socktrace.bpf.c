@@ -162,32 +162,28 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 {
 	struct connect_start *start;
 	__u64 key = (__u64)sk;
-	struct event *e;
+	struct event e = {};
 
 	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk), DIR_OUT))
 		return 0;
 	start = bpf_map_lookup_elem(&inflight, &key);
 	if (!start && owner_filtered())
 		return 0;
-	e = event_reserve();
-	if (!e)
-		goto out;
-	sk_fill_tuple(e, sk);
-	e->ts_ns = bpf_ktime_get_ns();
-	e->kind = ok ? EV_CONNECT_OK : EV_CONNECT_FAIL;
-	e->dir = DIR_OUT;
+	sk_fill_tuple(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = ok ? EV_CONNECT_OK : EV_CONNECT_FAIL;
+	e.dir = DIR_OUT;
 	if (!ok)
-		e->err = BPF_CORE_READ(sk, sk_err); /* set before tcp_done() moves to CLOSE */
+		e.err = BPF_CORE_READ(sk, sk_err); /* set before tcp_done() moves to CLOSE */
 	if (start) {
-		e->lat_ns = ok ? e->ts_ns - start->ts_ns : 0;
-		event_owner(e, &start->proc);
+		e.lat_ns = ok ? e.ts_ns - start->ts_ns : 0;
+		event_owner(&e, &start->proc);
 	} else {
 		stat_inc(STAT_NO_START);
 	}
 	if (ok)
-		conn_open(sk, e->dport, DIR_OUT, e->ts_ns);
-	event_submit(e);
-out:
+		conn_open(sk, e.dport, DIR_OUT, e.ts_ns);
+	event_emit(&e);
 	bpf_map_delete_elem(&inflight, &key);
 	return 0;
 }
@@ -199,21 +195,18 @@ out:
 static __always_inline void listener_event(const struct sock *sk, __u8 kind,
 					   const struct proc *owner)
 {
-	struct event *e;
+	struct event e = {};
 
 	if (!traced(sk, IPPROTO_TCP, sk_local_port(sk), DIR_IN) || !owner_traced(owner))
 		return;
-	e = event_reserve();
-	if (!e)
-		return;
-	sk_fill_tuple(e, sk);
-	e->ts_ns = bpf_ktime_get_ns();
-	e->kind = kind;
-	e->dir = DIR_IN;
+	sk_fill_tuple(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = kind;
+	e.dir = DIR_IN;
 	/* Both run in the process's close() or listen(): the file is still there. */
-	e->sock_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
-	event_owner(e, owner);
-	event_submit(e);
+	e.sock_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	event_owner(&e, owner);
+	event_emit(&e);
 }
 
 /* listen(): remember the owner of the port's passive sockets. */
@@ -261,30 +254,24 @@ static __always_inline int handle_passive_established(const struct sock *sk)
 	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
 	struct listener_owner *owner;
 	__u64 key = (__u64)sk;
-	struct event *e;
+	struct event e = {};
 
 	if (!traced(sk, IPPROTO_TCP, lk.port, DIR_IN))
 		return 0;
 	owner = bpf_map_lookup_elem(&listeners, &lk);
 	if (!owner_traced(owner ? &owner->proc : NULL))
 		return 0;
-	e = event_reserve();
-	if (!e)
-		return 0;
-	sk_fill_tuple(e, sk);
-	e->ts_ns = bpf_ktime_get_ns();
-	e->kind = EV_ACCEPT;
-	e->dir = DIR_IN;
-	e->lat_ns = (__u64)(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3) * 1000;
-	if (accept_hooked) {
-		__u64 ts = e->ts_ns; /* from the stack: 6.1 refuses ring-buffer memory as a value */
-
-		bpf_map_update_elem(&accept_queue, &key, &ts, BPF_ANY);
-	} else if (owner) {
-		event_owner(e, &owner->proc);
-	}
-	conn_open(sk, lk.port, DIR_IN, e->ts_ns);
-	event_submit(e);
+	sk_fill_tuple(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = EV_ACCEPT;
+	e.dir = DIR_IN;
+	e.lat_ns = (__u64)(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3) * 1000;
+	if (accept_hooked)
+		bpf_map_update_elem(&accept_queue, &key, &e.ts_ns, BPF_ANY);
+	else if (owner)
+		event_owner(&e, &owner->proc);
+	conn_open(sk, lk.port, DIR_IN, e.ts_ns);
+	event_emit(&e);
 	return 0;
 }
 
@@ -297,22 +284,19 @@ static __always_inline int handle_accepted(const struct sock *sk)
 {
 	__u64 key = (__u64)sk, *established;
 	struct proc owner;
-	struct event *e;
+	struct event e = {};
 
 	established = bpf_map_lookup_elem(&accept_queue, &key);
 	if (!established)
 		return 0;
-	e = event_reserve();
-	if (e) {
-		sk_fill_tuple(e, sk);
-		e->ts_ns = bpf_ktime_get_ns();
-		e->kind = EV_ACCEPTED;
-		e->dir = DIR_IN;
-		e->lat_ns = e->ts_ns - *established;
-		current_owner(&owner);
-		event_owner(e, &owner);
-		event_submit(e);
-	}
+	sk_fill_tuple(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = EV_ACCEPTED;
+	e.dir = DIR_IN;
+	e.lat_ns = e.ts_ns - *established;
+	current_owner(&owner);
+	event_owner(&e, &owner);
+	event_emit(&e);
 	bpf_map_delete_elem(&accept_queue, &key);
 	return 0;
 }
@@ -348,27 +332,24 @@ static __always_inline int handle_conn_close(const struct sock *sk)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	__u64 key = (__u64)sk;
+	struct event e = {};
 	struct conn *c;
-	struct event *e;
 
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c || (c->flags & CONN_CLOSED))
 		return 0;
 	c->flags |= CONN_CLOSED;
-	e = event_reserve();
-	if (!e)
-		return 0;
-	sk_fill_tuple(e, sk);
-	e->ts_ns = bpf_ktime_get_ns();
-	e->kind = EV_CLOSE;
-	e->dir = c->dir;
-	conn_ports(e, c);
-	e->lat_ns = c->start_ns ? e->ts_ns - c->start_ns : 0;
-	e->bytes_sent = tcp_payload_sent(tp);
-	e->bytes_received = tcp_payload_received(sk);
-	e->retrans = BPF_CORE_READ(tp, total_retrans);
-	e->flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
-	event_submit(e);
+	sk_fill_tuple(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = EV_CLOSE;
+	e.dir = c->dir;
+	conn_ports(&e, c);
+	e.lat_ns = c->start_ns ? e.ts_ns - c->start_ns : 0;
+	e.bytes_sent = tcp_payload_sent(tp);
+	e.bytes_received = tcp_payload_received(sk);
+	e.retrans = BPF_CORE_READ(tp, total_retrans);
+	e.flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
+	event_emit(&e);
 	return 0;
 }
 
@@ -377,7 +358,7 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 {
 	__u64 key = (__u64)sk;
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
-	struct event *e;
+	struct event e = {};
 	__u16 lport;
 
 	if (!c)
@@ -392,16 +373,13 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 		c->flags |= flag;
 		return 0;
 	}
-	e = event_reserve();
-	if (e) {
-		sk_fill_tuple(e, sk);
-		e->ts_ns = bpf_ktime_get_ns();
-		e->kind = EV_RESET;
-		e->dir = c->dir;
-		conn_ports(e, c);
-		e->flags = flag;
-		event_submit(e);
-	}
+	sk_fill_tuple(&e, sk);
+	e.ts_ns = bpf_ktime_get_ns();
+	e.kind = EV_RESET;
+	e.dir = c->dir;
+	conn_ports(&e, c);
+	e.flags = flag;
+	event_emit(&e);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -498,23 +476,20 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 {
 	__u64 key = (__u64)sk, *sent = bpf_map_lookup_elem(&udp_pending, &key);
 	struct proc owner;
-	struct event *e;
+	struct event e = {};
 
 	if (!sent)
 		return;
-	e = event_reserve();
-	if (e) {
-		sk_fill_tuple(e, sk);
-		e->proto = IPPROTO_UDP;
-		e->ts_ns = bpf_ktime_get_ns();
-		e->lat_ns = e->ts_ns - *sent;
-		e->kind = EV_UDP_RESPONSE;
-		e->dir = DIR_OUT;
-		e->dport = row->port;
-		current_owner(&owner);
-		event_owner(e, &owner);
-		event_submit(e);
-	}
+	sk_fill_tuple(&e, sk);
+	e.proto = IPPROTO_UDP;
+	e.ts_ns = bpf_ktime_get_ns();
+	e.lat_ns = e.ts_ns - *sent;
+	e.kind = EV_UDP_RESPONSE;
+	e.dir = DIR_OUT;
+	e.dport = row->port;
+	current_owner(&owner);
+	event_owner(&e, &owner);
+	event_emit(&e);
 	bpf_map_delete_elem(&udp_pending, &key);
 }
 

@@ -62,6 +62,27 @@ struct udp_counts {
 	__u64 peers_unknown; /* datagrams whose remote address the hook could not see */
 };
 
+/*
+ * Map "lost_rows": what the events that found the ring buffer full would have
+ * counted, per row and kind, so that opened, failed, closed, bytes and resets
+ * stay exact when user space falls behind. Only the lost path touches it.
+ */
+struct lost_key {
+	__u16 port; /* service port */
+	__u8 dir;   /* enum event_dir */
+	__u8 kind;  /* enum event_kind; EV_UDP_RESPONSE is UDP, the others TCP */
+	__u16 err;  /* EV_CONNECT_FAIL: sk_err */
+	__u8 flags; /* EV_CLOSE, EV_RESET: enum event_flag */
+	__u8 pad;
+};
+
+struct lost_counts {
+	__u64 events;
+	__u64 bytes_sent; /* EV_CLOSE: what the lost closes carried */
+	__u64 bytes_received;
+	__u64 retrans;
+};
+
 /* A process: who owns a connection or a listening socket. */
 struct proc {
 	__u8 comm[TASK_COMM_LEN]; /* empty when unknown */

@@ -5,7 +5,7 @@
 
 _socktrace_opts="--port --ipv4 --ipv6 --proto --dir --pid --comm --cgroup --netns
 	--interval --duration --wide --events --hist --json --csv --listen --quiet
-	--backend --check --verbose --help --version"
+	--ring-buffer --backend --check --verbose --help --version"
 _socktrace_ports_opts="--port --verbose --help -p -v -h"
 
 # _socktrace_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word a line (file names
@@ -53,6 +53,7 @@ _socktrace() {
 		;;
 	--pid) _socktrace_reply -W "$(cd /proc && echo [0-9]*)" -- "$cur"; return ;;
 	--comm) _socktrace_reply -W "$(ps -eo comm= 2>/dev/null | sort -u)" -- "$cur"; return ;;
+	--ring-buffer) _socktrace_reply -W "64K 256K 1M 2M 8M 32M" -- "$cur"; return ;;
 	-i | --interval | -d | --duration | --listen) return ;; # a number, an address: no list
 	esac
 

@@ -11,6 +11,8 @@ struct agg {
 	size_t n, cap;
 	struct agg_row **slots; /* the rows, hashed by key; NULL = empty */
 	size_t nslots;		/* power of two */
+	struct lost_seen *lost; /* see agg__lost() */
+	size_t nlost, caplost;
 };
 
 static uint32_t row_key(uint16_t port, uint8_t proto, uint8_t dir)
@@ -80,6 +82,7 @@ void agg__free(struct agg *agg)
 	}
 	free(agg->rows);
 	free(agg->slots);
+	free(agg->lost);
 	free(agg);
 }
 
@@ -166,6 +169,52 @@ static void procs_add(struct agg_row *row, const struct event *ev)
 	row->procs_more++;
 }
 
+/*
+ * The counters n events of this kind (with this err and flags) add to; the
+ * same for events received and for those the kernel counted as lost.
+ */
+static void count_kind(struct agg_stats *st, __u8 kind, __u32 err, __u8 flags, uint64_t n)
+{
+	switch (kind) {
+	case EV_CONNECT_OK:
+	case EV_ACCEPT:
+		st->opened += n;
+		break;
+	case EV_CONNECT_FAIL:
+		st->failed += n;
+		st->failed_by[fail_reason__from_errno(err)] += n;
+		break;
+	case EV_CLOSE:
+		st->closed += n;
+		/* a close can carry resets */
+		__attribute__((fallthrough));
+	case EV_RESET:
+		st->resets_sent += flags & EVF_RST_SENT ? n : 0;
+		st->resets_received += flags & EVF_RST_RECV ? n : 0;
+		break;
+	case EV_EXISTING:
+		st->existing += n;
+		break;
+	}
+}
+
+/* The event's latency sample, in the histogram its kind feeds; 0 or -ENOMEM. */
+static int sample_event(struct agg_stats *st, const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_CONNECT_OK:
+	case EV_ACCEPT:
+		return ev->lat_ns ? sample_add(&st->lat, ev->lat_ns) : 0;
+	case EV_ACCEPTED:
+		return sample_add(&st->wait, ev->lat_ns);
+	case EV_CLOSE:
+		return ev->lat_ns ? sample_add(&st->life, ev->lat_ns) : 0;
+	case EV_UDP_RESPONSE:
+		return sample_add(&st->resp, ev->lat_ns);
+	}
+	return 0;
+}
+
 int agg__add(struct agg *agg, const struct event *ev)
 {
 	struct agg_row *row = row_get(agg, agg__service_port(ev), ev->proto, ev->dir);
@@ -174,43 +223,16 @@ int agg__add(struct agg *agg, const struct event *ev)
 	if (!row)
 		return -ENOMEM;
 	st = &row->interval;
-	switch (ev->kind) {
-	case EV_CONNECT_OK:
-	case EV_ACCEPT:
-		if (ev->lat_ns && sample_add(&st->lat, ev->lat_ns))
-			return -ENOMEM;
-		st->opened++;
-		break;
-	case EV_CONNECT_FAIL:
-		st->failed++;
-		st->failed_by[fail_reason__from_errno(ev->err)]++;
-		break;
-	case EV_ACCEPTED:
-		if (sample_add(&st->wait, ev->lat_ns))
-			return -ENOMEM;
-		break;
-	case EV_CLOSE:
-		if (ev->lat_ns && sample_add(&st->life, ev->lat_ns))
-			return -ENOMEM;
-		st->closed++;
+	if (sample_event(st, ev))
+		return -ENOMEM;
+	count_kind(st, ev->kind, ev->err, ev->flags, 1);
+	if (ev->kind == EV_CLOSE) {
 		st->bytes_sent += ev->bytes_sent;
 		st->bytes_received += ev->bytes_received;
 		st->retransmits += ev->retrans;
-		/* a close can carry resets */
-		__attribute__((fallthrough));
-	case EV_RESET:
-		st->resets_sent += !!(ev->flags & EVF_RST_SENT);
-		st->resets_received += !!(ev->flags & EVF_RST_RECV);
-		return 0; /* the owner was counted when it opened */
-	case EV_EXISTING:
-		st->existing++;
-		return 0;
-	case EV_UDP_RESPONSE:
-		if (sample_add(&st->resp, ev->lat_ns))
-			return -ENOMEM;
-		break;
 	}
-	if (ev->pid)
+	/* Closes and resets: the owner was counted when the connection opened. */
+	if (ev->pid && ev->kind != EV_CLOSE && ev->kind != EV_RESET && ev->kind != EV_EXISTING)
 		procs_add(row, ev);
 	return 0;
 }
@@ -241,6 +263,60 @@ int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_count
 	st->send_errors += growth(total->send_errors, &seen->send_errors);
 	seen->peers = total->peers; /* levels since start, not growth */
 	seen->peers_unknown = total->peers_unknown;
+	return 0;
+}
+
+/* The kernel's lost counters seen at the last call, per (row, kind, err, flags). */
+struct lost_seen {
+	struct lost_key key;
+	struct lost_counts seen;
+};
+
+static struct lost_counts *lost_seen(struct agg *agg, const struct lost_key *key)
+{
+	struct lost_seen *l;
+
+	for (size_t i = 0; i < agg->nlost; i++) {
+		if (!memcmp(&agg->lost[i].key, key, sizeof(*key)))
+			return &agg->lost[i].seen;
+	}
+	if (agg->nlost == agg->caplost) {
+		size_t cap = agg->caplost ? agg->caplost * 2 : 8;
+
+		l = realloc(agg->lost, cap * sizeof(*l));
+		if (!l)
+			return NULL;
+		agg->lost = l;
+		agg->caplost = cap;
+	}
+	l = &agg->lost[agg->nlost++];
+	memset(l, 0, sizeof(*l));
+	l->key = *key;
+	return &l->seen;
+}
+
+int agg__lost(struct agg *agg, const struct lost_key *key, const struct lost_counts *total)
+{
+	uint8_t proto = key->kind == EV_UDP_RESPONSE ? IPPROTO_UDP : IPPROTO_TCP;
+	struct lost_counts *seen;
+	struct agg_stats *st;
+	struct agg_row *row;
+	uint64_t n;
+
+	/* A lost listen or unlisten leaves the LISTEN block stale: only the total says so. */
+	if (key->kind == EV_LISTEN || key->kind == EV_LISTEN_CLOSE)
+		return 0;
+	seen = lost_seen(agg, key);
+	row = seen ? row_get(agg, key->port, proto, key->dir) : NULL;
+	if (!row)
+		return -ENOMEM;
+	st = &row->interval;
+	n = growth(total->events, &seen->events);
+	st->lost += n;
+	count_kind(st, key->kind, key->err, key->flags, n);
+	st->bytes_sent += growth(total->bytes_sent, &seen->bytes_sent);
+	st->bytes_received += growth(total->bytes_received, &seen->bytes_received);
+	st->retransmits += growth(total->retrans, &seen->retrans);
 	return 0;
 }
 
@@ -302,6 +378,8 @@ static void stats_fold(struct agg_stats *run, struct agg_stats *iv)
 	run->datagrams_sent += iv->datagrams_sent;
 	run->datagrams_received += iv->datagrams_received;
 	run->send_errors += iv->send_errors;
+	run->lost += iv->lost;
+	iv->lost = 0;
 	iv->datagrams_sent = iv->datagrams_received = iv->send_errors = 0;
 	iv->opened = iv->failed = iv->closed = iv->existing = 0;
 	iv->bytes_sent = iv->bytes_received = iv->retransmits = 0;

@@ -28,6 +28,8 @@ struct agg_stats {
 	uint64_t datagrams_sent;     /* UDP */
 	uint64_t datagrams_received; /* UDP */
 	uint64_t send_errors;	     /* UDP: sends that failed */
+	uint64_t lost;		     /* events that found the ring buffer full (counted
+				      * above all the same; their samples are missing) */
 	struct hist *lat;	     /* connection latency, ns; NULL until the first sample */
 	struct hist *wait;	     /* "in": accept-queue wait, ESTABLISHED -> accept(), ns */
 	struct hist *life; /* lifetime of connections seen open, ESTABLISHED -> CLOSE, ns */
@@ -39,7 +41,7 @@ static inline bool agg__stats_active(const struct agg_stats *st)
 {
 	return st->opened || st->failed || st->closed || st->existing || st->resets_sent ||
 	       st->resets_received || (st->wait && st->wait->count) || st->datagrams_sent ||
-	       st->datagrams_received || st->send_errors;
+	       st->datagrams_received || st->send_errors || st->lost;
 }
 
 /* Connections open at the end of what `run` and `interval` cover. */
@@ -90,6 +92,14 @@ struct agg_row **agg__rows(struct agg *agg, size_t *n);
  * (port, dir); what grew since the last call goes into the interval. 0 or -ENOMEM.
  */
 int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_counts *total);
+
+/*
+ * Events lost to a full ring buffer are counted in the kernel per (row, kind,
+ * err, flags): hand over those cumulative counters; what they grew by goes
+ * into the interval's counts (opened, failed, closed, bytes, resets) and its
+ * lost count. 0 or -ENOMEM.
+ */
+int agg__lost(struct agg *agg, const struct lost_key *key, const struct lost_counts *total);
 
 /* Fold the interval into the run figures and start a new interval. */
 void agg__next_interval(struct agg *agg);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -25,6 +26,7 @@ enum {
 	OPT_NETNS,
 	OPT_DIR,
 	OPT_PROTO,
+	OPT_RING_BUFFER,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "proto", required_argument, NULL, OPT_PROTO },
+	{ "ring-buffer", required_argument, NULL, OPT_RING_BUFFER },
 	{ 0 },
 };
 
@@ -84,6 +87,8 @@ void cli__usage(FILE *out)
 	      "\n"
 	      "Kernel:\n"
 	      "      --backend NAME   fentry, kprobe or tracepoint only (default auto)\n"
+	      "      --ring-buffer SIZE  kernel -> socktrace event buffer: 4K to 256M, a power\n"
+	      "                       of two (default 2M); counts stay exact when it overflows\n"
 	      "      --check          what this kernel offers; exit 0 if socktrace can run\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"
@@ -112,6 +117,32 @@ static int parse_seconds(const char *opt, const char *s, double min, double max,
 		return -EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+/*
+ * --ring-buffer SIZE: bytes, with an optional K or M (powers of 1024); a
+ * power of two from one page up to RINGBUF_MAX, as BPF ring buffers must be.
+ */
+static int parse_ring_buffer(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (!isdigit((unsigned char)*arg) || *end || errno || v < RINGBUF_MIN ||
+	    v > RINGBUF_MAX || (v & (v - 1))) {
+		snprintf(err, errlen,
+			 "invalid --ring-buffer '%s': a power of two from 4K to 256M (e.g. 64K, 8M)",
+			 arg);
+		return -EINVAL;
+	}
+	cfg->ringbuf_bytes = (unsigned int)v;
 	return 0;
 }
 
@@ -323,6 +354,8 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 		cfg->filter_proto = i ? IPPROTO_UDP : IPPROTO_TCP;
 		return 0;
 	}
+	case OPT_RING_BUFFER:
+		return parse_ring_buffer(arg, cfg, err, errlen);
 	case 'v':
 		cfg->verbose = true;
 		return 0;

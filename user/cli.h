@@ -15,6 +15,8 @@ struct services;
 #define INTERVAL_MIN_S 0.1
 #define INTERVAL_MAX_S 3600.0
 #define DURATION_MAX_S (366.0 * 24 * 3600)
+#define RINGBUF_MIN 4096		/* one page (x86-64, arm64 with 4K pages) */
+#define RINGBUF_MAX (256u << 20)
 
 enum cli_action {
 	CLI_RUN,
@@ -57,6 +59,7 @@ struct config {
 	const char *netns_arg;	    /* --netns: an inode number or a path; NULL = any */
 	int filter_dir;		    /* --dir: -1 any, DIR_IN (0) or DIR_OUT (1) */
 	int filter_proto;	    /* --proto: 0 any, IPPROTO_TCP or IPPROTO_UDP */
+	unsigned int ringbuf_bytes; /* --ring-buffer: 0 = the default (bpf/maps.bpf.h) */
 };
 
 /*

@@ -25,7 +25,7 @@ const char csv_header[] =
 	"accept_wait_samples,"
 	"closed,active,bytes_sent,bytes_received,datagrams_sent,datagrams_received,resp_p50_us,"
 	"resp_p99_us,retransmits,resets,resets_sent,resets_received,lifetime_p50_us,"
-	"lifetime_p99_us,lifetime_max_us,peers,peers_unknown";
+	"lifetime_p99_us,lifetime_max_us,peers,peers_unknown,lost";
 
 /* Create, or open what exists without truncating it; never through a symlink. */
 static int open_no_follow(const char *path, bool *created)
@@ -168,6 +168,7 @@ static void lifecycle_fields(FILE *f, const struct agg_row *row)
 		u64_field(f, row->udp_seen.peers);
 		u64_field(f, row->udp_seen.peers_unknown);
 	}
+	u64_field(f, st->lost);
 }
 
 static void csv_row(FILE *f, const char *when, const struct report *r, const struct agg_row *row)

@@ -83,6 +83,7 @@ static void lifecycle_members(struct json *j, const struct agg_row *row, const s
 	pcts_us(j, "lifetime", st->life, life_names, life_pcts, 3);
 	u64_if(j, "peers", !tcp, row->udp_seen.peers);
 	u64_if(j, "peers_unknown", !tcp, row->udp_seen.peers_unknown);
+	json__u64(j, "lost", st->lost);
 }
 
 /* One row's object: type "interval" (st = the interval) or "total" (st = the run). */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "agg.h"
 #include "check.h"
@@ -70,6 +71,7 @@ struct run {
 	uint64_t malformed;
 	uint64_t lost_seen; /* kernel's lost counter at the last report */
 	double start, last; /* CLOCK_MONOTONIC seconds */
+	double cpu_start;   /* cpu_seconds() once attached */
 };
 
 static double now_mono(void)
@@ -78,6 +80,34 @@ static double now_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* This process's user + system CPU time so far. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+#define MAX_PROGS 64
+
+/* What the run cost: socktrace's CPU since attach, and its probes' runs and time. */
+static void report_cost(struct run *run, struct report *r)
+{
+	struct probe_cost c[MAX_PROGS];
+	size_t n = tracer__probe_costs(run->tracer, c, MAX_PROGS);
+
+	r->cpu_s = cpu_seconds() - run->cpu_start;
+	for (size_t i = 0; i < n; i++) {
+		r->probe_runs += c[i].runs;
+		r->probe_ns += c[i].run_ns;
+		if (c[i].run_ns)
+			log_debug("probe %-28s %10llu runs %6.0f ns per run", c[i].name,
+				  (unsigned long long)c[i].runs, (double)c[i].run_ns / c[i].runs);
+	}
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -115,6 +145,11 @@ static void report_fill(struct run *run, struct report *r, double elapsed)
 static int on_udp_row(void *ctx, const struct udp_key *key, const struct udp_counts *total)
 {
 	return agg__udp(ctx, key->port, key->dir, total);
+}
+
+static int on_lost_row(void *ctx, const struct lost_key *key, const struct lost_counts *total)
+{
+	return agg__lost(ctx, key, total);
 }
 
 /*
@@ -170,6 +205,8 @@ static int report_interval(struct run *run)
 
 	if (tracer__udp_rows(run->tracer, on_udp_row, run->agg))
 		log_err("failed to count UDP rows: %s", strerror(ENOMEM));
+	if (tracer__lost_rows(run->tracer, on_lost_row, run->agg))
+		log_err("failed to count lost events: %s", strerror(ENOMEM));
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
@@ -198,6 +235,7 @@ static int report_summary(struct run *run)
 	report_fill(run, &r, now_mono() - run->start);
 	r.events = run->events_run;
 	r.lost = run->lost_seen;
+	report_cost(run, &r);
 	if (run->malformed)
 		log_err("skipped %llu malformed events", (unsigned long long)run->malformed);
 	if (no_start)
@@ -349,6 +387,7 @@ static int run_tracer(struct run *run)
 	topts.backend = run->cfg.backend;
 	topts.family = run->cfg.family;
 	topts.filters = &run->filters;
+	topts.ringbuf_bytes = run->cfg.ringbuf_bytes;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);
@@ -364,7 +403,11 @@ static int run_tracer(struct run *run)
 	filters__format(&run->filters, &run->cfg, filters, sizeof(filters));
 	log_info("tracing %s on ports %s%s%s (backend %s); Ctrl-C to stop", traced_what(run),
 		 run->ports, *filters ? ", only" : "", filters, tracer__backend(run->tracer));
+	/* -v: the kernel times the probes, for the summary's cost line. */
+	if (run->cfg.verbose && (err = tracer__measure_probes(run->tracer)))
+		log_debug("cannot time the probes (BPF_ENABLE_STATS): %s", strerror(-err));
 	run->start = run->last = now_mono();
+	run->cpu_start = cpu_seconds();
 	report_fill(run, &r, 0);
 	export_report(run, &r, 0); /* /metrics answers from now on */
 	/* Poll and report until told to stop. */

@@ -24,6 +24,10 @@ struct report {
 	const char *ports;		   /* "443", "all" */
 	const struct listeners *listeners; /* listening sockets now; NULL: none known */
 	const struct port_range *eph;	   /* the ephemeral range, for the port class */
+	/* What the run cost (summary only): socktrace's own CPU since attach, its probes'. */
+	double cpu_s;
+	uint64_t probe_runs;
+	uint64_t probe_ns; /* 0: not timed (kernel.bpf_stats_enabled off, no -v) */
 };
 
 #endif /* REPORT_H */

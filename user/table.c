@@ -273,6 +273,43 @@ static void udp_summary(FILE *out, const struct report *r)
 	}
 }
 
+/*
+ * Rows that lost events to a full ring buffer: their counts include them
+ * (the kernel counted what they would have), their samples do not.
+ */
+static void lost_summary(FILE *out, const struct report *r)
+{
+	char port[16];
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct agg_row *row = r->rows[i];
+		const struct agg_stats *st = &row->run;
+
+		if (!st->lost)
+			continue;
+		format_port(port, sizeof(port), row);
+		fprintf(out, "lost %s %s: %llu events, counted in the figures above; latency "
+			     "percentiles rest on the SAMPLES that arrived\n",
+			port, format_dir(row->dir), (unsigned long long)st->lost);
+	}
+}
+
+/* What socktrace cost: its events per second, its own CPU, its probes' time. */
+static void cost_line(FILE *out, const struct report *r)
+{
+	double per_s = r->elapsed_s > 0 ? (double)r->events / r->elapsed_s : 0;
+
+	fprintf(out, "cost: %.0f events/s; socktrace's CPU %.2f s", per_s, r->cpu_s);
+	if (r->events)
+		fprintf(out, " (%.2f s per million events)", r->cpu_s * 1e6 / (double)r->events);
+	fprintf(out, "; probes %llu runs", (unsigned long long)r->probe_runs);
+	if (r->probe_ns && r->probe_runs)
+		fprintf(out, ", %.0f ns per run, %.2f s in all\n",
+			(double)r->probe_ns / (double)r->probe_runs, (double)r->probe_ns / 1e9);
+	else
+		fprintf(out, " (time per run: -v, or sysctl kernel.bpf_stats_enabled=1)\n");
+}
+
 int table__summary(FILE *out, const struct report *r)
 {
 	char port[16], p50[16], p90[16], p99[16], max[16], w50[16], w99[16], proc[40], why[160];
@@ -281,8 +318,9 @@ int table__summary(FILE *out, const struct report *r)
 	fprintf(out, "\nsocktrace summary: %.1fs, ports %s, backend %s, %llu events, %llu lost\n",
 		r->elapsed_s, r->ports, r->backend, (unsigned long long)r->events,
 		(unsigned long long)r->lost);
+	cost_line(out, r);
 	fprintf(out, "PORT      SERVICE  DIR  OPENED FAILED     P50     P90     P99     MAX "
-		     "QWAIT50 QWAIT99 PROCESS\n");
+		     "SAMPLES QWAIT50 QWAIT99 PROCESS\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct agg_row *row = r->rows[i];
 		const struct agg_stats *st = &row->run;
@@ -298,10 +336,11 @@ int table__summary(FILE *out, const struct report *r)
 		format_latency(w50, sizeof(w50), pct(st->wait, 50));
 		format_latency(w99, sizeof(w99), pct(st->wait, 99));
 		format_process(proc, sizeof(proc), row);
-		fprintf(out, "%-9s %-8.8s %-3s %7llu %6llu %7s %7s %7s %7s %7s %7s %s\n", port,
-			format_service(r->svc, row), format_dir(row->dir),
+		fprintf(out, "%-9s %-8.8s %-3s %7llu %6llu %7s %7s %7s %7s %7llu %7s %7s %s\n",
+			port, format_service(r->svc, row), format_dir(row->dir),
 			(unsigned long long)st->opened, (unsigned long long)st->failed, p50, p90,
-			p99, max, w50, w99, proc);
+			p99, max, (unsigned long long)(st->lat ? st->lat->count : 0), w50, w99,
+			proc);
 	}
 	if (!tcp_rows)
 		fprintf(out, "(no TCP connections)\n");
@@ -320,6 +359,7 @@ int table__summary(FILE *out, const struct report *r)
 		failure_reasons(why, sizeof(why), &row->run);
 		fprintf(out, "failed %s %s: %s\n", port, format_dir(row->dir), why);
 	}
+	lost_summary(out, r);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }

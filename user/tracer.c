@@ -32,6 +32,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct hooks hooks;
 	int nr_cpus;
+	int stats_fd;	  /* BPF_ENABLE_STATS while held; -1: not asked for */
 	char backend[80]; /* tracer__backend() */
 };
 
@@ -102,6 +103,10 @@ static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts
 		skel->rodata->ephemeral_hi = eph.hi;
 	} else {
 		log_debug("cannot read %s: UDP uses the default ephemeral range", PORT_RANGE_PATH);
+	}
+	if (opts->ringbuf_bytes) {
+		bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
+		skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
 	}
 }
 
@@ -268,6 +273,7 @@ static int tracer_load(struct tracer **out, const struct tracer_opts *opts)
 	libbpf_set_print(libbpf_print);
 	hooks__init(&t->hooks);
 	t->nr_cpus = libbpf_num_possible_cpus();
+	t->stats_fd = -1;
 	err = load(t, opts);
 	if (err) {
 		tracer__stop(t);
@@ -396,33 +402,109 @@ int tracer__seed(struct tracer *t, const struct tracer_opts *opts, const struct 
 	return err;
 }
 
-int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx)
+/*
+ * Call fn for each entry of a per-CPU hash whose values are all __u64
+ * counters, with the counters summed over CPUs; stop at fn's first non-zero.
+ */
+static int percpu_sums(struct tracer *t, const struct bpf_map *map, size_t nvals,
+		       int (*fn)(void *ctx, const void *key, const __u64 *sum), void *ctx)
 {
-	int fd = bpf_map__fd(t->skel->maps.udp_rows), n = t->nr_cpus > 0 ? t->nr_cpus : 1;
-	struct udp_key key, next, *prev = NULL;
-	struct udp_counts vals[n], sum;
+	int fd = bpf_map__fd(map), n = t->nr_cpus > 0 ? t->nr_cpus : 1;
+	size_t ksize = bpf_map__key_size(map);
+	__u64 vals[n * nvals], sum[nvals];
+	char key[ksize], next[ksize];
+	void *prev = NULL;
 	int err;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksize);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
 			continue; /* gone in between */
-		memset(&sum, 0, sizeof(sum));
-		for (int i = 0; i < n; i++) {
-			sum.datagrams_sent += vals[i].datagrams_sent;
-			sum.bytes_sent += vals[i].bytes_sent;
-			sum.datagrams_received += vals[i].datagrams_received;
-			sum.bytes_received += vals[i].bytes_received;
-			sum.send_errors += vals[i].send_errors;
-			sum.peers += vals[i].peers;
-			sum.peers_unknown += vals[i].peers_unknown;
+		memset(sum, 0, sizeof(sum));
+		for (int cpu = 0; cpu < n; cpu++) {
+			for (size_t i = 0; i < nvals; i++)
+				sum[i] += vals[cpu * nvals + i];
 		}
-		err = fn(ctx, &key, &sum);
+		err = fn(ctx, key, sum);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+_Static_assert(sizeof(struct udp_counts) % sizeof(__u64) == 0, "udp_counts: __u64 only");
+_Static_assert(sizeof(struct lost_counts) % sizeof(__u64) == 0, "lost_counts: __u64 only");
+
+/* The typed callers' callbacks, behind percpu_sums()' untyped one. */
+struct rows_fn {
+	tracer_udp_fn udp;
+	tracer_lost_fn lost;
+	void *ctx;
+};
+
+static int udp_row(void *ctx, const void *key, const __u64 *sum)
+{
+	struct rows_fn *f = ctx;
+	struct udp_counts total;
+
+	memcpy(&total, sum, sizeof(total));
+	return f->udp(f->ctx, key, &total);
+}
+
+static int lost_row(void *ctx, const void *key, const __u64 *sum)
+{
+	struct rows_fn *f = ctx;
+	struct lost_counts total;
+
+	memcpy(&total, sum, sizeof(total));
+	return f->lost(f->ctx, key, &total);
+}
+
+int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx)
+{
+	struct rows_fn f = { .udp = fn, .ctx = ctx };
+
+	return percpu_sums(t, t->skel->maps.udp_rows, sizeof(struct udp_counts) / sizeof(__u64),
+			   udp_row, &f);
+}
+
+int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx)
+{
+	struct rows_fn f = { .lost = fn, .ctx = ctx };
+
+	return percpu_sums(t, t->skel->maps.lost_rows, sizeof(struct lost_counts) / sizeof(__u64),
+			   lost_row, &f);
+}
+
+int tracer__measure_probes(struct tracer *t)
+{
+	if (t->stats_fd < 0)
+		t->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	return t->stats_fd < 0 ? -errno : 0;
+}
+
+size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		/* The start snapshot's iterators are not probes. */
+		if (n == max || fd < 0 || bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		out[n].name = bpf_program__name(prog);
+		out[n].runs = info.run_cnt;
+		out[n].run_ns = info.run_time_ns;
+		n++;
+	}
+	return n;
 }
 
 struct bpf_object *tracer__object(const struct tracer *t)
@@ -483,6 +565,8 @@ void tracer__stop(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	if (t->stats_fd >= 0)
+		close(t->stats_fd);
 	hooks__detach(&t->hooks);
 	socktrace_bpf__destroy(t->skel);
 	free(t);

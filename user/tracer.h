@@ -25,6 +25,7 @@ struct tracer_opts {
 	enum backend backend;	       /* BACKEND_AUTO: per hook, the best that attaches */
 	int family;		       /* AF_INET or AF_INET6 only; 0: both */
 	const struct filters *filters; /* the other filters; NULL: none */
+	unsigned int ringbuf_bytes;    /* ring buffer size (a power of two pages); 0: default */
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -60,6 +61,33 @@ typedef int (*tracer_udp_fn)(void *ctx, const struct udp_key *key, const struct 
 
 /* Read every UDP row counted in the kernel; stops at fn's first non-zero return. */
 int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx);
+
+/*
+ * Called per (row, kind, err, flags) with the kernel's cumulative counts of
+ * events lost to a full ring buffer (summed over CPUs).
+ */
+typedef int (*tracer_lost_fn)(void *ctx, const struct lost_key *key,
+			      const struct lost_counts *total);
+
+/* Read every lost-event counter; stops at fn's first non-zero return. */
+int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx);
+
+/*
+ * Have the kernel time every BPF program run (BPF_ENABLE_STATS, for as long
+ * as the tracer lives; kernel.bpf_stats_enabled=1 does the same for all). It
+ * costs two clock reads per run. 0 or -errno.
+ */
+int tracer__measure_probes(struct tracer *t);
+
+/* One program's runs since load, and their time (0 when the kernel does not time them). */
+struct probe_cost {
+	const char *name;
+	uint64_t runs;
+	uint64_t run_ns;
+};
+
+/* The programs that ran (iterators left out), at most max; returns how many. */
+size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max);
 
 /* Deliver queued events, waiting up to timeout_ms. Count, or -errno (-EINTR on a signal). */
 int tracer__poll(struct tracer *t, int timeout_ms);

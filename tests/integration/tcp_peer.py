@@ -29,6 +29,10 @@
                                        each must fail with ETIMEDOUT (~3 s).
   tcp_peer.py abort PORT N             N non-blocking connects closed before
                                        they complete.
+  tcp_peer.py burst PORT N             listen, print "ready"; on SIGUSR1 make N
+                                       connections one after the other (connect,
+                                       accept, close both), print "done"; keep
+                                       listening until SIGTERM.
 Exits non-zero when an outcome differs from the one asked for.
 """
 import errno
@@ -191,6 +195,19 @@ def abort(port, n):
         s.close()
 
 
+def burst(port, n):
+    s = listener(port, 128)
+    print("ready", flush=True)
+    signal.sigwait([signal.SIGUSR1])
+    for _ in range(n):
+        c = socket.create_connection(("127.0.0.1", port))
+        a = s.accept()[0]
+        a.close()
+        c.close()
+    print("done", flush=True)
+    signal.sigwait([signal.SIGTERM])
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "transfer":
         transfer(sys.argv[2], *map(int, sys.argv[3:7]))
@@ -212,6 +229,9 @@ if __name__ == "__main__":
     elif mode == "slow-acceptor":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
         slow_acceptor(port, int(sys.argv[3]))
+    elif mode == "burst":
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGTERM])
+        burst(port, int(sys.argv[3]))
     elif mode == "blocked-acceptor":
         blocked_acceptor(port)
     elif mode == "connect":

@@ -397,6 +397,56 @@ static void test_lifecycle(void **state)
 	assert_int_equal(agg__active(&row->run, &row->interval), 0);
 }
 
+/* lost(agg, port, dir, kind, err, flags, events, bytes_sent): the kernel's cumulative count. */
+static void lost(struct agg *agg, uint16_t port, uint8_t dir, uint8_t kind, uint16_t err,
+		 uint8_t flags, uint64_t events, uint64_t bytes_sent)
+{
+	struct lost_key key = { .port = port, .dir = dir, .kind = kind, .err = err, .flags = flags };
+	struct lost_counts total = { .events = events, .bytes_sent = bytes_sent };
+
+	assert_int_equal(agg__lost(agg, &key, &total), 0);
+}
+
+/* Events lost to a full ring buffer still count where they would have, without samples. */
+static void test_lost_events_counted(void **state)
+{
+	struct agg *agg = *state;
+	struct agg_row *out, *in;
+	size_t n;
+
+	add_n(agg, ev_connect(443, 1000), 2);
+	lost(agg, 443, DIR_OUT, EV_CONNECT_OK, 0, 0, 5, 0);
+	lost(agg, 443, DIR_OUT, EV_CONNECT_FAIL, 111, 0, 3, 0); /* ECONNREFUSED */
+	lost(agg, 443, DIR_OUT, EV_CLOSE, 0, EVF_RST_SENT, 4, 400);
+	lost(agg, 443, DIR_IN, EV_ACCEPTED, 0, 0, 6, 0); /* only a queue-wait sample */
+	lost(agg, 443, DIR_IN, EV_LISTEN, 0, 0, 1, 0);	 /* no row of its own */
+	out = find_row(agg, 443, DIR_OUT);
+	in = find_row(agg, 443, DIR_IN);
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_int_equal(out->interval.opened, 7);
+	assert_int_equal(out->interval.lat->count, 2);
+	assert_int_equal(out->interval.failed, 3);
+	assert_int_equal(out->interval.failed_by[FAIL_REFUSED], 3);
+	assert_int_equal(out->interval.closed, 4);
+	assert_int_equal(out->interval.resets_sent, 4);
+	assert_int_equal(out->interval.bytes_sent, 400);
+	assert_int_equal(out->interval.lost, 12);
+	assert_int_equal(in->interval.lost, 6);
+	assert_int_equal(in->interval.opened, 0);
+	assert_true(agg__stats_active(&in->interval));
+	agg__rows(agg, &n);
+	assert_int_equal(n, 2);
+	/* Cumulative: only the growth counts, in the interval it happened. */
+	agg__next_interval(agg);
+	lost(agg, 443, DIR_OUT, EV_CONNECT_OK, 0, 0, 6, 0);
+	out = find_row(agg, 443, DIR_OUT);
+	assert_int_equal(out->interval.opened, 1);
+	assert_int_equal(out->interval.lost, 1);
+	assert_int_equal(out->run.lost, 12);
+	assert_int_equal(out->run.opened, 7);
+}
+
 static void test_empty_and_free_null(void **state)
 {
 	assert_int_equal(row_count(*state), 0);
@@ -420,6 +470,7 @@ int main(void)
 		AGG_TEST(test_accept_queue_wait),
 		AGG_TEST(test_lifecycle),
 		AGG_TEST(test_processes),
+		AGG_TEST(test_lost_events_counted),
 		AGG_TEST(test_empty_and_free_null),
 	};
 

@@ -39,7 +39,7 @@ static char *interval_json(struct agg *agg, const struct services *svc, bool sum
 	"\"datagrams_received\":null,\"resp_p50_us\":null,\"resp_p99_us\":null,"                   \
 	"\"retransmits\":0,\"resets\":0,\"resets_sent\":0,\"resets_received\":0,"                  \
 	"\"lifetime_p50_us\":5000.0,\"lifetime_p99_us\":5000.0,\"lifetime_max_us\":5000.0,"        \
-	"\"peers\":null,\"peers_unknown\":null}\n"
+	"\"peers\":null,\"peers_unknown\":null,\"lost\":0}\n"
 
 #define UDP_IN_53                                                                                  \
 	"\"port\":53,\"service\":null,\"proto\":\"udp\",\"direction\":\"in\",\"opened\":0,"        \
@@ -52,7 +52,7 @@ static char *interval_json(struct agg *agg, const struct services *svc, bool sum
 	"\"datagrams_received\":3,\"resp_p50_us\":null,\"resp_p99_us\":null,"                      \
 	"\"retransmits\":null,\"resets\":null,\"resets_sent\":null,\"resets_received\":null,"      \
 	"\"lifetime_p50_us\":null,\"lifetime_p99_us\":null,\"lifetime_max_us\":null,"              \
-	"\"peers\":2,\"peers_unknown\":0}\n"
+	"\"peers\":2,\"peers_unknown\":0,\"lost\":0}\n"
 
 static struct agg *workload(void)
 {

@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Overload: socktrace stopped (SIGSTOP, a stalled consumer) with a one-page ring buffer
+# while OV_N connections open and close. Most events are lost; the counts must stay exact
+# (the kernel counts what each lost event would have) and the lost events must be counted
+# exactly: per connection an accept, its accept(), a connect and two closes reach user
+# space or the lost count, nothing else.
+
+OV_N=300
+
+test_overload_counts_stay_exact() {
+	local P peer events lost lost_csv
+	P=$(free_port)
+	peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
+	python3 "$peer" burst "$P" $OV_N >"$TMP/burst.out" &
+	PIDS+=($!)
+	local burst_pid=$!
+	wait_until 10 grep -q ready "$TMP/burst.out" || return 1
+	start_socktrace -p "$P" --ring-buffer 4K --csv "$TMP/out.csv" -i 0.5 || return 1
+	kill -STOP "$ST_PID"
+	kill -USR1 "$burst_pid"
+	wait_until 60 grep -q done "$TMP/burst.out" || { kill -CONT "$ST_PID"; return 1; }
+	kill -CONT "$ST_PID"
+	stop_socktrace
+	check "exit status" 0 $?
+	for dir in in out; do
+		check "$dir opened" $OV_N "$(csv_sum "$TMP/out.csv" "$P" $dir opened)"
+		check "$dir closed" $OV_N "$(csv_sum "$TMP/out.csv" "$P" $dir closed)"
+		check "$dir failed" 0 "$(csv_sum "$TMP/out.csv" "$P" $dir failed)"
+		check "$dir active at the end" 0 "$(csv_last "$TMP/out.csv" "$P" $dir active)"
+		check "summary $dir OPENED" $OV_N "$(summary_col "$TMP/st.out" "$P" $dir OPENED)"
+		check "summary $dir SAMPLES = CSV lat_samples" \
+			"$(csv_sum "$TMP/out.csv" "$P" $dir lat_samples)" \
+			"$(summary_col "$TMP/st.out" "$P" $dir SAMPLES)"
+	done
+	events=$(summary_events "$TMP/st.out")
+	lost=$(sed -n 's/^socktrace summary:.* events, \([0-9]*\) lost$/\1/p' "$TMP/st.out")
+	check_true "no overload happened: $lost events lost" test "${lost:-0}" -gt $((OV_N * 4))
+	check "events delivered + lost" $((5 * OV_N)) $((events + lost))
+	lost_csv=$(($(csv_sum "$TMP/out.csv" "$P" in lost) + $(csv_sum "$TMP/out.csv" "$P" out lost)))
+	check "lost in the CSV's rows" "$lost" "$lost_csv"
+	check_true "latency percentiles claim more samples than arrived" \
+		test "$(csv_sum "$TMP/out.csv" "$P" out lat_samples)" -lt $OV_N
+	check "summary lines naming the lost events" 2 \
+		"$(grep -c "^lost $P/tcp .*: [0-9]* events, counted" "$TMP/st.out")"
+}
+
+test_bad_ring_buffer_sizes() {
+	local size
+	for size in 0 1000 3K 4097 512M 1G abc -4K 4KB ''; do
+		"$SOCKTRACE" --ring-buffer "$size" -d 1 >"$TMP/out" 2>"$TMP/err"
+		check "exit status for --ring-buffer '$size'" 2 $?
+		check_true "message for '$size': $(cat "$TMP/err")" grep -q -- "--ring-buffer" "$TMP/err"
+	done
+}
