@@ -20,6 +20,7 @@
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 #define SECURITYFS "/sys/kernel/security"
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
+#define BPF_STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
 
 /* Short names for the errors an attach gives, so the table stays narrow. */
 static const char *err_word(int err)
@@ -88,6 +89,19 @@ static void backend_offered(const struct hooks *h, enum backend b, char *buf, si
 								 : "");
 }
 
+/* Whether the kernel times BPF program runs now (kernel.bpf_stats_enabled). */
+static const char *probe_timing(void)
+{
+	FILE *f = fopen(BPF_STATS_SYSCTL, "re");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	if (c == '1')
+		return "on (kernel.bpf_stats_enabled=1): the summary gives ns per probe run";
+	return "off: -v (or sysctl kernel.bpf_stats_enabled=1) times the probes for the summary";
+}
+
 static void print_kernel(FILE *out)
 {
 	char lockdown[128], tracefs[128];
@@ -110,6 +124,7 @@ static void print_kernel(FILE *out)
 		snprintf(tracefs, sizeof(tracefs), "mounted%s",
 			 mounted ? " (by socktrace, just now)" : "");
 	fprintf(out, "%-14s %s\n", "tracefs", tracefs);
+	fprintf(out, "%-14s %s\n", "probe timing", probe_timing());
 }
 
 static void print_programs(FILE *out, const struct hooks *h, struct bpf_object *obj)

@@ -52,3 +52,25 @@ test_bad_ring_buffer_sizes() {
 		check_true "message for '$size': $(cat "$TMP/err")" grep -q -- "--ring-buffer" "$TMP/err"
 	done
 }
+
+# The summary's cost line: events per second, socktrace's CPU, its probes' runs; with -v the
+# kernel times them (BPF_ENABLE_STATS) and each probe that ran gets a debug line.
+test_cost_reported() {
+	local P cost events
+	P=$(free_port)
+	start_socktrace -v -p "$P" || return 1
+	start_nginx "$P" && http_get "$P" 3 || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	cost=$(grep '^cost: ' "$TMP/st.out")
+	events=$(summary_events "$TMP/st.out")
+	check_true "no events/s in: $cost" grep -Eq '^cost: [0-9]+ events/s' <<<"$cost"
+	check_true "no CPU per million events in: $cost" \
+		grep -Eq "socktrace's CPU [0-9.]+ s \([0-9.]+ s per million events\)" <<<"$cost"
+	check_true "no ns per probe run in: $cost" \
+		grep -Eq 'probes [1-9][0-9]* runs, [1-9][0-9]* ns per run' <<<"$cost"
+	check_true "no per-probe line for the state tracepoint" \
+		grep -Eq 'probe [a-z_]*inet_sock_set_state +[1-9][0-9]* runs +[1-9][0-9]* ns per run' \
+		"$TMP/st.err"
+	check_true "no events/s for $events events" test "$events" -gt 0
+}
