@@ -48,7 +48,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-vm demo bench install uninstall clean format
+.PHONY: all deps test test-unit test-integration test-vm test-asan test-fuzz fuzz demo bench \
+	install uninstall clean format
 
 all: $(OUTPUT)/socktrace
 
@@ -103,9 +104,73 @@ test-integration: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 test-vm: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)tests/vm/run -- tests/vm/suite $(OUTPUT)/socktrace
 
+# The same user space again under ASan+UBSan (and LeakSanitizer), in $(ASAN_OUT): the unit
+# tests and the binary for a second integration run. libbpf.a and the BPF programs are not
+# instrumented. -fno-sanitize-recover: undefined behaviour stops the program, as a leak or a
+# bad access does, so that every finding fails its test. Built by clang: its one runtime
+# for both sanitizers honours log_path for UBSan reports too (gcc's separate libubsan
+# writes them to stderr whatever UBSAN_OPTIONS say); tests/integration/run reads them there.
+ASAN_OUT := $(OUTPUT)/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ASAN_BIN := $(ASAN_OUT)/socktrace
+ASAN_CORE_OBJS := $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(CORE_OBJS))
+ASAN_UNIT_TESTS := $(patsubst $(OUTPUT)/tests/%,$(ASAN_OUT)/tests/%,$(UNIT_TESTS))
+
+$(ASAN_OUT) $(ASAN_OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(ASAN_OUT)/tracer.o: $(OUTPUT)/socktrace.skel.h
+$(ASAN_OUT)/snapshot.o: $(OUTPUT)/snapshot.skel.h
+$(ASAN_OUT)/exporter.o: ALL_CFLAGS += $(MHD_CFLAGS)
+
+$(ASAN_OUT)/%.o: user/%.c | $(ASAN_OUT) $(OUTPUT)/deps-build.stamp
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CLANG) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(ASAN_BIN): $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(APP_OBJS))
+	$(call msg,BINARY,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(ASAN_OUT)/tests/%: tests/unit/%.c $(ASAN_CORE_OBJS) | $(ASAN_OUT)/tests $(OUTPUT)/deps-test.stamp
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CLANG) $(ALL_CFLAGS) $(SAN_FLAGS) -Wno-missing-prototypes $< $(ASAN_CORE_OBJS) \
+		-lcmocka -lm -o $@
+
+test-asan: $(ASAN_BIN) $(ASAN_UNIT_TESTS) $(OUTPUT)/deps-test.stamp
+	$(Q)tests/run-asan $(ASAN_BIN) $(ASAN_UNIT_TESTS)
+
+# libFuzzer targets (tests/fuzz): the core modules again, built by clang with the fuzzer's
+# coverage and ASan+UBSan, in $(FUZZ_OUT). `make test` runs each briefly from the committed
+# corpus; `make fuzz` runs each FUZZ_SECONDS, growing a corpus in $(FUZZ_OUT)/corpus.
+FUZZ_OUT := $(OUTPUT)/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 15
+FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -Ibpf -Iuser -MMD -MP $(SAN_FLAGS)
+FUZZ_CORE_OBJS := $(patsubst $(OUTPUT)/%,$(FUZZ_OUT)/%,$(CORE_OBJS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OUT):
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/%.o: user/%.c | $(FUZZ_OUT) $(OUTPUT)/deps-test.stamp
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS) | $(FUZZ_OUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_CORE_OBJS) -lm -o $@
+
+test-fuzz: $(FUZZ_TARGETS)
+	$(Q)tests/fuzz/run -t $(FUZZ_TEST_SECONDS) $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_TARGETS)
+	$(Q)tests/fuzz/run -t $(FUZZ_SECONDS) -c $(FUZZ_OUT)/corpus $(FUZZ_TARGETS)
+
 # Everything, with each runner's summary and one total; non-zero on any failure.
-test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(OUTPUT)/deps-test.stamp
-	$(Q)tests/run-all $(OUTPUT)/socktrace $(UNIT_TESTS)
+test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(ASAN_BIN) $(ASAN_UNIT_TESTS) $(FUZZ_TARGETS) \
+      $(OUTPUT)/deps-test.stamp
+	$(Q)FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all $(OUTPUT)/socktrace $(UNIT_TESTS) \
+		--asan $(ASAN_BIN) $(ASAN_UNIT_TESTS) --fuzz $(FUZZ_TARGETS)
 
 demo: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)scripts/demo $(OUTPUT)/socktrace
@@ -156,12 +221,13 @@ uninstall:
 	$(Q)rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/bench/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/bench/*.d \
+	$(ASAN_OUT)/*.d $(ASAN_OUT)/tests/*.d $(FUZZ_OUT)/*.d)
 
 # Keep the .bpf.o and .skel.h the pattern chain makes, as libbpf-bootstrap does.
 .SECONDARY:

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "cli.h"
+#include "format.h"
 
 enum {
 	OPT_CSV = 256,
@@ -382,8 +383,8 @@ static void bad_option(int opt, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown option '%s'", word);
 }
 
-int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg, char *err,
-	       size_t errlen)
+static int parse_args(int argc, char **argv, const struct services *svc, struct config *cfg,
+		      char *err, size_t errlen)
 {
 	int opt, ret;
 
@@ -409,4 +410,14 @@ int cli__parse(int argc, char **argv, const struct services *svc, struct config 
 		return -EINVAL;
 	}
 	return cfg->action == CLI_RUN ? check_combination(cfg, err, errlen) : 0;
+}
+
+int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg, char *err,
+	       size_t errlen)
+{
+	int ret = parse_args(argc, argv, svc, cfg, err, errlen);
+
+	if (ret)
+		format_one_line(err); /* the messages quote arguments, which may hold a newline */
+	return ret;
 }

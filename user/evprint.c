@@ -145,9 +145,10 @@ static int64_t latency(const struct event *ev)
 	}
 }
 
+/* Unsigned: a record's ts_ns is any 64-bit value, and a signed sum could overflow. */
 static struct timespec wall_time(const struct evprint *p, const struct event *ev)
 {
-	int64_t ns = (int64_t)ev->ts_ns + p->clock_offset_ns;
+	uint64_t ns = ev->ts_ns + (uint64_t)p->clock_offset_ns;
 
 	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
 }

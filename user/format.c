@@ -118,3 +118,11 @@ void format_peers(char *buf, size_t len, const struct agg_row *row)
 		snprintf(buf, len, "%llu%s", (unsigned long long)c->peers,
 			 c->peers_unknown ? "+" : "");
 }
+
+void format_one_line(char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+	}
+}

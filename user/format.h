@@ -28,6 +28,12 @@ void format_port(char *buf, size_t len, const struct agg_row *row);
 /* "https", or "-" when the port has no name. */
 const char *format_service(const struct services *svc, const struct agg_row *row);
 
+/*
+ * Replace each control character of s (newline, escape...) with '?': a message that
+ * quotes user input stays one line and cannot drive the terminal.
+ */
+void format_one_line(char *s);
+
 /* "in" / "out", "tcp" / "udp". */
 const char *format_dir(uint8_t dir);
 const char *format_proto(uint8_t proto);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "format.h"
 #include "ports.h"
 #include "services.h"
 
@@ -126,6 +127,8 @@ int portset__parse(struct portset *set, const char *spec, const struct services 
 	free(copy);
 	if (!ret)
 		*set = tmp;
+	else
+		format_one_line(err);
 	return ret;
 }
 

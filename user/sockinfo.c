@@ -33,6 +33,8 @@ static const struct sock_owner *owner_first(const struct sock_owner *o, size_t m
 
 void sockinfo__set_owners(struct sockinfo *socks, size_t n, struct sock_owner *owners, size_t m)
 {
+	if (!m) /* owners may then be NULL: no qsort() or arithmetic on it (UBSan) */
+		return;
 	qsort(owners, m, sizeof(*owners), owner_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct sockinfo *s = &socks[i];

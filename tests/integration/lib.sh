@@ -9,11 +9,17 @@ new_tmp() {
 	CLEANUP=() # commands run after the processes are gone (e.g. "ip netns del NAME")
 }
 
-cleanup_test() {
+# Stop what the test left running, and wait for it.
+stop_test_processes() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	PIDS=()
+}
+
+cleanup_test() {
+	local p
+	stop_test_processes
 	for p in "${CLEANUP[@]}"; do $p 2>/dev/null; done
 	CLEANUP=()
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"

@@ -280,6 +280,9 @@ static void test_errors(void **state)
 		{ { "--proto", "sctp" }, { "--proto", "sctp" } },
 		{ { "--cgroup", "" }, { "--cgroup" } },
 		{ { "--netns", "" }, { "--netns" } },
+		/* Found by tests/fuzz/fuzz_cli: a newline quoted into the message. */
+		{ { "--comm", "a\nb-longer-than-15" }, { "--comm", "'a?b-" } },
+		{ { "-p", "80\n\x1b[2J" }, { "'80??[2J'" } },
 	};
 	int failures = 0;
 

@@ -162,6 +162,20 @@ static void test_json_objects(void **state)
 	free(got);
 }
 
+/* Found by tests/fuzz/fuzz_decode: any ts_ns prints, without a signed overflow (UBSan). */
+static void test_any_timestamp(void **state)
+{
+	struct event ev = v4(ev_connect(443, 870));
+	char *got;
+
+	(void)state;
+	ev.ts_ns = UINT64_MAX; /* + OFFSET_NS wraps to OFFSET_NS - 1 ns */
+	got = print(&ev, true, NULL);
+	assert_non_null(strstr(got, "\"time\":\"2023-11-14T22:13:19.123Z\",\"ts_ns\":"
+				    "18446744073709551615,"));
+	free(got);
+}
+
 static void test_results(void **state)
 {
 	static const struct {
@@ -197,7 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_lines),    cmocka_unit_test(test_ipv6_endpoints),
 		cmocka_unit_test(test_comm_escaping), cmocka_unit_test(test_json_objects),
-		cmocka_unit_test(test_results),
+		cmocka_unit_test(test_results),	      cmocka_unit_test(test_any_timestamp),
 	};
 
 	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);
