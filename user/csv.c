@@ -7,6 +7,8 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include "csv.h"
 #include "format.h"
@@ -39,16 +41,33 @@ static bool in_shared_dir(const char *path)
 	return !stat(dir, &st) && (st.st_mode & (S_IWOTH | S_ISVTX)) == (S_IWOTH | S_ISVTX);
 }
 
+/* A file of the kernel's interfaces: writing there as root changes settings. */
+static bool kernel_fs(const char *path)
+{
+	static const long types[] = { PROC_SUPER_MAGIC,	  SYSFS_MAGIC,	 CGROUP2_SUPER_MAGIC,
+				      CGROUP_SUPER_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
+				      SECURITYFS_MAGIC,	  BPF_FS_MAGIC };
+	struct statfs sfs;
+
+	if (statfs(path, &sfs))
+		return false;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (sfs.f_type == types[i])
+			return true;
+	return false;
+}
+
 /*
  * An existing file we may overwrite: a regular file with no other name (a hard
- * link could point anywhere), and in a shared directory only our own (what
- * fs.protected_regular refuses to O_CREAT). 0, or -errno for csv_fail().
+ * link could point anywhere), not in /proc or /sys, and in a shared directory
+ * only our own (what fs.protected_regular refuses to O_CREAT). 0, or -errno
+ * for csv_fail().
  */
 static int check_existing(const char *path, const struct stat *st)
 {
 	if (S_ISLNK(st->st_mode))
 		return -ELOOP;
-	if (!S_ISREG(st->st_mode))
+	if (!S_ISREG(st->st_mode) || kernel_fs(path))
 		return -EINVAL;
 	if (st->st_nlink > 1)
 		return -EMLINK;
