@@ -88,8 +88,9 @@ void cli__usage(FILE *out)
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"
 	      "\n"
-	      "Exit status: 0 normal end, 1 cannot trace here (privileges, kernel),\n"
-	      "2 bad option or value. See socktrace(8).\n",
+	      "Exit status: 0 normal end (also Ctrl-C, SIGTERM, SIGHUP, `| head`), 1 cannot\n"
+	      "trace here (privileges, kernel), 2 bad option or value, 130 a second Ctrl-C.\n"
+	      "See socktrace(8).\n",
 	      out);
 }
 

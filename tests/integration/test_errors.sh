@@ -102,6 +102,7 @@ invalid --backend ''                | + | --backend ''
 invalid --listen port '0'           | + | --listen 0
 invalid --listen port '70000'       | + | --listen 70000
 invalid --listen port 'abc'         | + | --listen abc
+invalid --listen port ''            | + | --listen ''
 invalid --listen address 'localhost' | + | --listen localhost:9464
 invalid --listen address '1.2.3'    | + | --listen 1.2.3:80
 invalid --listen '[::1]'            | + | --listen '[::1]'
