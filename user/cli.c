@@ -142,7 +142,7 @@ static int parse_listen(const char *arg, struct config *cfg, char *err, size_t e
 			arg++;
 			len -= 2;
 		}
-		/* "[::1]" alone: its last ':' is inside the brackets. */
+		/* "[::1]", "[::1": the brackets must close right before the port's ':'. */
 		if (!len || len >= sizeof(addr) || (arg[0] == '[' && colon[-1] != ']') ||
 		    strchr(colon, ']')) {
 			snprintf(err, errlen, "invalid --listen '%s': use [ADDR:]PORT", port);
@@ -384,7 +384,7 @@ static int check_repeat(int opt, bool *seen, char *err, size_t errlen)
 	return 0;
 }
 
-/* `socktrace ports` takes --port, --check nothing; -v either. Other options do not apply. */
+/* Options that do not apply: `socktrace ports` takes only -p and -v, --check only -v. */
 static int check_action_opts(const struct config *cfg, const bool *seen, char *err, size_t errlen)
 {
 	const char *what = cfg->action == CLI_PORTS ? "'socktrace ports'" : "--check";

@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <poll.h>
 #include "agg.h"
 #include "check.h"
 #include "cli.h"
@@ -57,7 +57,8 @@ static void on_signal(int sig)
  * SIGINT, SIGTERM and SIGHUP ask for the final report. SA_RESTART: a write
  * blocked on a full pipe or a paused terminal goes on instead of failing
  * with EINTR (the poll loop wakes anyway: epoll_wait is never restarted).
- * SIGPIPE is ignored: a closed stdout shows as EPIPE, and ends the run quietly.
+ * SIGPIPE is ignored: writing to a stdout without reader fails (EPIPE) instead
+ * of killing socktrace, and stdout_gone() tells that apart from a real error.
  */
 static void handle_signals(void)
 {
