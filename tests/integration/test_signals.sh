@@ -66,7 +66,7 @@ blocked_in_write() { [[ "$(cat "/proc/$1/wchan")" == *pipe_write ]]; }
 # A stop that cannot finish: stdout is a full pipe that nobody reads. The first signal is
 # handled (the run would end after the write it is blocked in); the second exits at once.
 test_signal_second_exits_at_once() {
-	local i rc
+	local i
 	read -r P < <(free_ports 1)
 	mkfifo "$TMP/pipe"
 	# The reader holds the pipe open, made one page small, and never reads.
@@ -104,7 +104,7 @@ time.sleep(300)' "$TMP/pipe" >"$TMP/reader.out" &
 # socktrace must end by itself, promptly, quietly, with status 0; its CSV file, if ARGS
 # name one, complete and exact.
 pipe_to_head() {
-	local n=4 head_pid rc dir csv=
+	local n=4 head_pid dir csv=
 	[[ " $* " == *" --csv $TMP/out.csv "* ]] && csv=$TMP/out.csv
 	read -r P < <(free_ports 1)
 	start_nginx "$P" || return 1
