@@ -94,8 +94,9 @@ void cli__usage(FILE *out)
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"
 	      "\n"
-	      "Exit status: 0 normal end, 1 cannot trace here (privileges, kernel),\n"
-	      "2 bad option or value. See socktrace(8).\n",
+	      "Exit status: 0 normal end (also Ctrl-C, SIGTERM, SIGHUP, `| head`), 1 cannot\n"
+	      "trace here (privileges, kernel), 2 bad option or value, 130 a second Ctrl-C.\n"
+	      "See socktrace(8).\n",
 	      out);
 }
 
@@ -106,15 +107,16 @@ static int parse_seconds(const char *opt, const char *s, double min, double max,
 	char *end;
 	double v;
 
+	/* Decimal only: strtod() would also take "0x10", "inf" and "nan". */
 	errno = 0;
 	v = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(v)) {
-		snprintf(err, errlen, "invalid %s '%s': not a number of seconds", opt, s);
+	if (!*s || s[strspn(s, "0123456789.eE+-")] || *end || errno || !isfinite(v)) {
+		snprintf(err, errlen, "invalid --%s '%s': not a number of seconds", opt, s);
 		return -EINVAL;
 	}
 	if (v < min || v > max) {
-		snprintf(err, errlen, "invalid %s '%s': must be between %g and %g seconds", opt, s,
-			 min, max);
+		snprintf(err, errlen, "invalid --%s '%s': must be between %g and %g seconds", opt,
+			 s, min, max);
 		return -EINVAL;
 	}
 	*out = v;
@@ -172,7 +174,9 @@ static int parse_listen(const char *arg, struct config *cfg, char *err, size_t e
 			arg++;
 			len -= 2;
 		}
-		if (!len || len >= sizeof(addr)) {
+		/* "[::1]", "[::1": the brackets must close right before the port's ':'. */
+		if (!len || len >= sizeof(addr) || (arg[0] == '[' && colon[-1] != ']') ||
+		    strchr(colon, ']')) {
 			snprintf(err, errlen, "invalid --listen '%s': use [ADDR:]PORT", port);
 			return -EINVAL;
 		}
@@ -288,7 +292,7 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 	case OPT_BACKEND:
 		if (backend__parse(arg, &cfg->backend)) {
 			snprintf(err, errlen,
-				 "invalid backend '%s': use auto, fentry, kprobe or tracepoint",
+				 "invalid --backend '%s': use auto, fentry, kprobe or tracepoint",
 				 arg);
 			return -EINVAL;
 		}
@@ -370,6 +374,18 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 	return -EINVAL;
 }
 
+#define N_OPTS (sizeof(long_opts) / sizeof(long_opts[0]) - 1)
+
+/* opt's entry in long_opts (the long name of a short option). */
+static size_t opt_index(int opt)
+{
+	size_t i = 0;
+
+	while (i < N_OPTS && long_opts[i].val != opt)
+		i++;
+	return i;
+}
+
 /* getopt's own complaint, as one line of ours. */
 static void bad_option(int opt, char **argv, char *err, size_t errlen)
 {
@@ -377,15 +393,54 @@ static void bad_option(int opt, char **argv, char *err, size_t errlen)
 
 	if (opt == ':')
 		snprintf(err, errlen, "option '%s' needs a value", word);
+	else if (!strncmp(word, "--", 2) && optopt) /* "--help=x": optopt is --help's */
+		snprintf(err, errlen, "option '--%s' takes no value",
+			 long_opts[opt_index(optopt)].name);
 	else if (optopt)
 		snprintf(err, errlen, "unknown option '-%c'", optopt);
 	else
 		snprintf(err, errlen, "unknown option '%s'", word);
 }
 
+/*
+ * An option with a value, given again: only --port adds up; for the others
+ * (one CSV file, one exporter, one filter of each kind) a second is a mistake.
+ */
+static int check_repeat(int opt, bool *seen, char *err, size_t errlen)
+{
+	size_t i = opt_index(opt);
+
+	if (seen[i] && long_opts[i].has_arg && opt != 'p') {
+		snprintf(err, errlen, "--%s given twice: give it once", long_opts[i].name);
+		return -EINVAL;
+	}
+	seen[i] = true;
+	return 0;
+}
+
+/* Options that do not apply: `socktrace ports` takes only -p and -v, --check only -v. */
+static int check_action_opts(const struct config *cfg, const bool *seen, char *err, size_t errlen)
+{
+	const char *what = cfg->action == CLI_PORTS ? "'socktrace ports'" : "--check";
+
+	if (cfg->action != CLI_PORTS && cfg->action != CLI_CHECK)
+		return 0;
+	for (size_t i = 0; i < N_OPTS; i++) {
+		int val = long_opts[i].val;
+
+		if (seen[i] && val != 'v' && val != OPT_CHECK &&
+		    !(val == 'p' && cfg->action == CLI_PORTS)) {
+			snprintf(err, errlen, "--%s does not apply to %s", long_opts[i].name, what);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, const struct services *svc, struct config *cfg,
 		      char *err, size_t errlen)
 {
+	bool seen[N_OPTS] = {};
 	int opt, ret;
 
 	config_defaults(cfg);
@@ -396,7 +451,9 @@ static int parse_args(int argc, char **argv, const struct services *svc, struct 
 			bad_option(opt, argv, err, errlen);
 			return -EINVAL;
 		}
-		ret = parse_opt(opt, optarg, svc, cfg, err, errlen);
+		ret = check_repeat(opt, seen, err, errlen);
+		if (!ret)
+			ret = parse_opt(opt, optarg, svc, cfg, err, errlen);
 		if (ret)
 			return ret;
 	}
@@ -409,7 +466,9 @@ static int parse_args(int argc, char **argv, const struct services *svc, struct 
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	return cfg->action == CLI_RUN ? check_combination(cfg, err, errlen) : 0;
+	if (cfg->action == CLI_RUN)
+		return check_combination(cfg, err, errlen);
+	return check_action_opts(cfg, seen, err, errlen);
 }
 
 int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg, char *err,

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include "csv.h"
 #include "format.h"
@@ -14,7 +17,6 @@ struct csv {
 	FILE *f;
 	char *path;   /* NULL for stdout */
 	bool created; /* we created the file: remove it if tracing never starts */
-	bool regular;
 };
 
 const char csv_header[] =
@@ -27,26 +29,98 @@ const char csv_header[] =
 	"resp_p99_us,retransmits,resets,resets_sent,resets_received,lifetime_p50_us,"
 	"lifetime_p99_us,lifetime_max_us,peers,peers_unknown,lost";
 
-/* Create, or open what exists without truncating it; never through a symlink. */
+/* Whether path's directory is shared: world-writable and sticky, as /tmp. */
+static bool in_shared_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX] = ".";
+	struct stat st;
+
+	if (slash && (size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return !stat(dir, &st) && (st.st_mode & (S_IWOTH | S_ISVTX)) == (S_IWOTH | S_ISVTX);
+}
+
+/* A file of the kernel's interfaces: writing there as root changes settings. */
+static bool kernel_fs(const char *path)
+{
+	static const long types[] = { PROC_SUPER_MAGIC,	  SYSFS_MAGIC,	 CGROUP2_SUPER_MAGIC,
+				      CGROUP_SUPER_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
+				      SECURITYFS_MAGIC,	  BPF_FS_MAGIC };
+	struct statfs sfs;
+
+	if (statfs(path, &sfs))
+		return false;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (sfs.f_type == types[i])
+			return true;
+	return false;
+}
+
+/*
+ * An existing file we may overwrite: a regular file with no other name (a hard
+ * link could point anywhere), not in /proc or /sys, and in a shared directory
+ * only our own (what fs.protected_regular refuses to O_CREAT). 0, or -errno
+ * for csv_fail().
+ */
+static int check_existing(const char *path, const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return -ELOOP;
+	if (!S_ISREG(st->st_mode) || kernel_fs(path))
+		return -EINVAL;
+	if (st->st_nlink > 1)
+		return -EMLINK;
+	if (st->st_uid != geteuid() && in_shared_dir(path))
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * Create (mode 0644, narrowed by the umask), or open what exists without
+ * truncating it; never through a symlink. An existing file is checked before
+ * it is opened, as opening a device or a FIFO can act or block, and after, in
+ * case it was swapped in between.
+ */
 static int open_no_follow(const char *path, bool *created)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	struct stat st, fst;
+	int fd, err;
 
+	fd = open(path, flags | O_CREAT | O_EXCL, 0644);
 	*created = fd >= 0;
-	/* O_NONBLOCK: opening a FIFO with no reader fails (ENXIO) instead of hanging. */
-	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0 && !*created && fcntl(fd, F_SETFL, 0)) {
-		close(fd);
+	if (fd >= 0 || errno != EEXIST)
+		return fd < 0 ? -errno : fd;
+	if (lstat(path, &st))
 		return -errno;
+	if ((err = check_existing(path, &st)))
+		return err;
+	/* O_NONBLOCK: a FIFO swapped in fails (ENXIO) instead of hanging. */
+	fd = open(path, flags | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENXIO ? -EINVAL : -errno;
+	if (fstat(fd, &fst) || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+		close(fd);
+		return -EINVAL;
 	}
-	return fd < 0 ? -errno : fd;
+	return fd;
 }
 
 static int csv_fail(int ret, const char *path, char *err, size_t errlen)
 {
+	const char *why = NULL;
+
 	if (ret == -ELOOP)
-		snprintf(err, errlen, "refusing CSV file '%s': it is a symbolic link", path);
+		why = "it is a symbolic link";
+	else if (ret == -EINVAL)
+		why = "not a regular file";
+	else if (ret == -EMLINK)
+		why = "it has other hard links";
+	else if (ret == -EPERM)
+		why = "another user's file in a world-writable directory";
+	if (why)
+		snprintf(err, errlen, "refusing CSV file '%s': %s", path, why);
 	else
 		snprintf(err, errlen, "cannot write CSV file '%s': %s", path, strerror(-ret));
 	return ret;
@@ -55,7 +129,6 @@ static int csv_fail(int ret, const char *path, char *err, size_t errlen)
 int csv__open(struct csv **out, const char *path, char *err, size_t errlen)
 {
 	struct csv *csv = calloc(1, sizeof(*csv));
-	struct stat st;
 	int fd;
 
 	if (!csv)
@@ -70,12 +143,6 @@ int csv__open(struct csv **out, const char *path, char *err, size_t errlen)
 		free(csv);
 		return csv_fail(fd, path, err, errlen);
 	}
-	if (fstat(fd, &st) || S_ISBLK(st.st_mode)) {
-		close(fd);
-		free(csv);
-		return csv_fail(-EINVAL, path, err, errlen);
-	}
-	csv->regular = S_ISREG(st.st_mode);
 	csv->path = strdup(path);
 	csv->f = fdopen(fd, "w");
 	if (!csv->path || !csv->f) {
@@ -95,7 +162,7 @@ int csv__open(struct csv **out, const char *path, char *err, size_t errlen)
 
 int csv__begin(struct csv *csv)
 {
-	if (csv->regular && !csv->created && ftruncate(fileno(csv->f), 0))
+	if (csv->path && !csv->created && ftruncate(fileno(csv->f), 0))
 		return -errno;
 	fprintf(csv->f, "%s\r\n", csv_header);
 	return fflush(csv->f) ? -errno : 0;

@@ -18,12 +18,14 @@ struct csv;
 extern const char csv_header[];
 
 /*
- * Open path for writing ("-" is stdout). Never follows a symlink, refuses
- * directories and block devices. 0, or a negative errno with one line in err.
+ * Open path for writing ("-" is stdout): create it (0644 under the umask), or
+ * open an existing regular file that has one link and, in a world-writable
+ * sticky directory, is ours. Never follows a symlink, never opens anything
+ * else (FIFO, device, directory). 0, or a negative errno with one line in err.
  */
 int csv__open(struct csv **out, const char *path, char *err, size_t errlen);
 
-/* Truncate (regular files only) and write the header. 0 or -errno. */
+/* Truncate an existing file and write the header. 0 or -errno. */
 int csv__begin(struct csv *csv);
 
 /* Rows of one interval, stamped with r->end. 0 or -errno. */

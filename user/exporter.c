@@ -111,7 +111,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply_metrics(cls, conn);
 }
 
-/* Start MHD's thread with SIGINT and SIGTERM blocked, so main's poll loop sees them. */
+/* Start MHD's thread with the stop signals blocked, so main's poll loop sees them. */
 static struct MHD_Daemon *httpd_start(struct exporter *exp, int fd, bool v6)
 {
 	sigset_t block, old;
@@ -120,6 +120,7 @@ static struct MHD_Daemon *httpd_start(struct exporter *exp, int fd, bool v6)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 			     on_request, exp, MHD_OPTION_LISTEN_SOCKET, fd,

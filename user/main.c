@@ -5,7 +5,9 @@
  * -> poll, reporting every interval -> final interval and summary -> cleanup.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,32 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP ask for the final report. SA_RESTART: a write
+ * blocked on a full pipe or a paused terminal goes on instead of failing
+ * with EINTR (the poll loop wakes anyway: epoll_wait is never restarted).
+ * SIGPIPE is ignored: writing to a stdout without reader fails (EPIPE) instead
+ * of killing socktrace, and stdout_gone() tells that apart from a real error.
+ */
+static void handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Closed stdin, stdout or stderr become /dev/null, so no file we open takes their place. */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+			_exit(EXIT_RUNTIME);
+}
+
 struct run {
 	struct config cfg;
 	struct filters filters; /* cfg's, resolved for the kernel */
@@ -64,9 +92,11 @@ struct run {
 	struct evprint evp; /* --events */
 	struct listeners *listeners;
 	struct port_range eph;
+	bool csv_stdout; /* --csv - */
 	char ports[128];
 	int agg_err;
 	int out_err;		     /* stdout could not be written (--events) */
+	bool stdout_gone;	     /* its reader went away (`| head`): a quiet end */
 	uint64_t events, events_run; /* decoded: this interval, whole run */
 	uint64_t malformed;
 	uint64_t lost_seen; /* kernel's lost counter at the last report */
@@ -110,18 +140,35 @@ static void report_cost(struct run *run, struct report *r)
 	}
 }
 
+/*
+ * Whether stdout's reader went away (a pipe without reader, a hung-up
+ * terminal). Polled, not learnt from errno, so an idle run sees it too.
+ */
+static bool stdout_gone(struct run *run)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO };
+
+	if (!run->stdout_gone && !run->cfg.quiet && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLERR | POLLHUP)))
+		run->stdout_gone = true;
+	return run->stdout_gone;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct run *run = ctx;
 	struct event ev;
+	int err;
 
 	if (event__decode(data, size, &ev)) {
 		run->malformed++;
 		return 0;
 	}
 	run->events++;
-	if (run->cfg.mode == OUT_EVENTS && (run->out_err = evprint__event(&run->evp, &ev)))
-		return run->out_err;
+	/* Once stdout is gone, events are still counted for the CSV and the exporter. */
+	if (run->cfg.mode == OUT_EVENTS && !run->stdout_gone &&
+	    (err = evprint__event(&run->evp, &ev)) && !stdout_gone(run))
+		return run->out_err = err;
 	if (ev.kind == EV_LISTEN || ev.kind == EV_LISTEN_CLOSE)
 		run->agg_err = listeners__event(run->listeners, &ev);
 	else
@@ -171,6 +218,8 @@ static void export_report(struct run *run, struct report *r, uint64_t lost)
 /* The interval on stdout, as the mode wants it (--events prints as events come). */
 static int out_interval(struct run *run, const struct report *r)
 {
+	if (run->csv_stdout)
+		return csv__interval(run->csv, r);
 	if (run->cfg.mode == OUT_HIST)
 		return histview__interval(stdout, r);
 	if (run->cfg.mode == OUT_EVENTS)
@@ -210,12 +259,12 @@ static int report_interval(struct run *run)
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
-	err = out_interval(run, &r);
-	if (!err && run->csv)
-		err = csv__interval(run->csv, &r);
-	if (err)
-		log_err("failed to write %s: %s", err == -EIO ? "stdout" : "the CSV file",
-			strerror(-err));
+	if (!run->stdout_gone && (err = out_interval(run, &r)) && !stdout_gone(run))
+		log_err("failed to write stdout: %s", strerror(-err));
+	else if (run->csv && !run->csv_stdout && (err = csv__interval(run->csv, &r)))
+		log_err("failed to write the CSV file: %s", strerror(-err));
+	else
+		err = 0;
 	export_report(run, &r, lost);
 	run->lost_seen = lost;
 	run->events_run += run->events;
@@ -231,6 +280,7 @@ static int report_summary(struct run *run)
 	uint64_t missed = tracer__stat(run->tracer, STAT_ACCEPT_MISSED);
 	uint64_t no_port = tracer__stat(run->tracer, STAT_UDP_NO_PORT);
 	struct report r;
+	int err;
 
 	report_fill(run, &r, now_mono() - run->start);
 	r.events = run->events_run;
@@ -251,7 +301,10 @@ static int report_summary(struct run *run)
 			 "(a thread already blocked in accept() at start, or past the kretprobe's "
 			 "maxactive): counted, without accept-queue wait",
 			 (unsigned long long)missed);
-	return out_summary(run, &r);
+	if (run->stdout_gone || !(err = out_summary(run, &r)) || stdout_gone(run))
+		return 0;
+	log_err("failed to write stdout: %s", strerror(-err));
+	return err;
 }
 
 struct listener_filter {
@@ -314,11 +367,11 @@ static int poll_loop(struct run *run)
 	double next = run->start + interval, now;
 	int err;
 
-	while (!exiting && (now = now_mono()) < end) {
+	while (!exiting && !stdout_gone(run) && (now = now_mono()) < end) {
 		double wake = fmin(fmin(next, end) - now, POLL_MAX_MS / 1000.0);
 
 		err = tracer__poll(run->tracer, (int)ceil(fmax(wake, 0) * 1000));
-		if (run->out_err) {
+		if (run->out_err) { /* stdout failed, and is not merely gone */
 			log_err("failed to write stdout: %s", strerror(-run->out_err));
 			return run->out_err;
 		}
@@ -347,7 +400,7 @@ static int run_tracer(struct run *run)
 {
 	struct tracer_opts topts = { .on_event = on_event, .ctx = run };
 	char err_line[256], filters[256];
-	bool csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
+	bool csv_stdout = run->csv_stdout = run->cfg.csv_path && !strcmp(run->cfg.csv_path, "-");
 	/* The table only in table mode; without it (--quiet, --csv -), the summary on stderr. */
 	bool table = !csv_stdout && !run->cfg.quiet && run->cfg.mode == OUT_TABLE && !run->cfg.json;
 	struct report r;
@@ -391,12 +444,12 @@ static int run_tracer(struct run *run)
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);
-	if (run->cfg.mode == OUT_EVENTS && evprint__begin(&run->evp)) {
+	if (run->cfg.mode == OUT_EVENTS && evprint__begin(&run->evp) && !stdout_gone(run)) {
 		log_err("failed to write stdout: %s", strerror(EIO));
 		goto cleanup;
 	}
 	seed(run, &topts);
-	if (run->csv && (err = csv__begin(run->csv))) {
+	if (run->csv && (err = csv__begin(run->csv)) && !(csv_stdout && stdout_gone(run))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
 	}
@@ -422,7 +475,7 @@ cleanup:
 	exporter__stop(run->exporter);
 	tracer__stop(run->tracer);
 	err = csv__close(run->csv, run->tracer != NULL);
-	if (err) {
+	if (err && !(csv_stdout && stdout_gone(run))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		ret = EXIT_RUNTIME;
 	}
@@ -438,6 +491,7 @@ int main(int argc, char **argv)
 	char err_line[256];
 	int ret;
 
+	std_fds_open();
 	/* Parse options: a bad value stops here, before anything is loaded. */
 	run.svc = services__load(SERVICES_PATH);
 	if (!run.svc) {
@@ -479,8 +533,7 @@ int main(int argc, char **argv)
 		portset__format(&run.cfg.ports, run.ports, sizeof(run.ports));
 	else
 		snprintf(run.ports, sizeof(run.ports), "all");
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	handle_signals();
 	ret = run_tracer(&run);
 cleanup:
 	services__free(run.svc);

@@ -149,6 +149,17 @@ test_exporter_ipv6() {
 	check "exit status" 0 $?
 }
 
+# --listen PORT alone binds loopback only: nothing else on this host or beyond can scrape.
+test_exporter_binds_loopback_only() {
+	local p lport
+	read -r p lport < <(free_ports 2)
+	start_socktrace --listen "$lport" --quiet -p "$p" || return 1
+	check "listening sockets on $lport" "127.0.0.1:$lport" \
+		"$(ss -Htln "sport = :$lport" | awk '{ print $4 }' | paste -sd' ')"
+	stop_socktrace
+	check "exit status" 0 $?
+}
+
 # A port already in use: one line, exit 1, nothing traced or written.
 test_exporter_port_in_use_exit_1() {
 	local p lport rc

@@ -160,6 +160,12 @@ static void test_family_and_wide(void **state)
 	parse_ok(state, &a, WORDS("ports", "-p", "53"), &cfg);
 	assert_int_equal(cfg.action, CLI_PORTS);
 	assert_true(cfg.filter_ports);
+	/* What may repeat: --port (adds up), and options without a value. */
+	parse_ok(state, &a, WORDS("ports", "-p", "53", "-p", "80", "-v", "-v"), &cfg);
+	assert_int_equal(cfg.action, CLI_PORTS);
+	assert_int_equal(portset__count(&cfg.ports), 2);
+	parse_ok(state, &a, WORDS("--check", "-v"), &cfg);
+	assert_int_equal(cfg.action, CLI_CHECK);
 }
 
 static void test_backends(void **state)
@@ -278,6 +284,17 @@ static void test_errors(void **state)
 		{ { "--comm", "a-name-longer-than-15" }, { "--comm", "15" } },
 		{ { "--dir", "both" }, { "--dir", "both" } },
 		{ { "--proto", "sctp" }, { "--proto", "sctp" } },
+		{ { "-d", "0x10" }, { "--duration", "0x10" } },
+		{ { "-i", "infinity" }, { "--interval", "infinity" } },
+		{ { "--help=x" }, { "'--help' takes no value" } },
+		{ { "--events=1" }, { "'--events' takes no value" } },
+		{ { "--listen", "[::1]" }, { "--listen", "[::1]" } },
+		{ { "--csv", "a", "--csv", "b" }, { "--csv given twice" } },
+		{ { "-i", "1", "--interval", "2" }, { "--interval given twice" } },
+		{ { "--pid", "1", "--pid", "1" }, { "--pid given twice" } },
+		{ { "ports", "--csv", "x" }, { "--csv", "socktrace ports" } },
+		{ { "-w", "ports" }, { "--wide", "socktrace ports" } },
+		{ { "--check", "-p", "80" }, { "--port", "--check" } },
 		{ { "--cgroup", "" }, { "--cgroup" } },
 		{ { "--netns", "" }, { "--netns" } },
 		/* Found by tests/fuzz/fuzz_cli: a newline quoted into the message. */

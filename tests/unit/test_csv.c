@@ -237,6 +237,64 @@ static void test_open_refuses_directory(void **state)
 	assert_open_fails(scratch(state, missing, "no/such/dir.csv"), -ENOENT);
 }
 
+/* Nothing but a regular file is opened: a FIFO without reader must not block either. */
+static void test_open_refuses_non_regular(void **state)
+{
+	char fifo[TEST_PATH_MAX];
+
+	assert_int_equal(mkfifo(scratch(state, fifo, "fifo.csv"), 0600), 0);
+	assert_open_fails(fifo, -EINVAL);
+	assert_open_fails("/dev/null", -EINVAL);
+}
+
+/* A second name of a file (it could be anyone's) is refused, the file kept. */
+static void test_open_refuses_hard_link(void **state)
+{
+	char target[TEST_PATH_MAX], second[TEST_PATH_MAX], *text;
+
+	test_write_file(scratch(state, target, "linked"), "keep\n");
+	assert_int_equal(link(target, scratch(state, second, "second.csv")), 0);
+	assert_open_fails(second, -EMLINK);
+	text = test_read_file(target);
+	assert_string_equal(text, "keep\n");
+	free(text);
+}
+
+/* In a world-writable sticky directory, another user's file is refused (root only). */
+static void test_open_refuses_planted_file(void **state)
+{
+	char dir[TEST_PATH_MAX], path[TEST_PATH_MAX], err[256];
+	struct csv *csv = NULL;
+
+	if (geteuid()) {
+		skip(); /* cannot make a file of another user */
+		return;
+	}
+	assert_int_equal(mkdir(scratch(state, dir, "shared"), 0755), 0);
+	assert_int_equal(chmod(dir, 01777), 0);
+	test_write_file(scratch(state, path, "shared/planted.csv"), "keep\n");
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_open_fails(path, -EPERM);
+	assert_int_equal(chown(path, 0, 0), 0); /* our own file there is fine */
+	assert_int_equal(csv__open(&csv, path, err, sizeof(err)), 0);
+	assert_int_equal(csv__close(csv, false), 0);
+}
+
+/* A created file is 0644 at most, whatever the umask: never world-writable. */
+static void test_created_mode(void **state)
+{
+	char path[TEST_PATH_MAX], err[256];
+	struct csv *csv = NULL;
+	mode_t old = umask(0);
+	struct stat st;
+
+	assert_int_equal(csv__open(&csv, scratch(state, path, "mode.csv"), err, sizeof(err)), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(csv__close(csv, false), 0);
+}
+
 /* An existing file keeps its contents until csv__begin(), and after a close that never began. */
 static void test_existing_file_truncated_only_by_begin(void **state)
 {
@@ -305,6 +363,10 @@ int main(void)
 		cmocka_unit_test(test_interval_round_trip),
 		cmocka_unit_test(test_open_refuses_symlink),
 		cmocka_unit_test(test_open_refuses_directory),
+		cmocka_unit_test(test_open_refuses_non_regular),
+		cmocka_unit_test(test_open_refuses_hard_link),
+		cmocka_unit_test(test_open_refuses_planted_file),
+		cmocka_unit_test(test_created_mode),
 		cmocka_unit_test(test_existing_file_truncated_only_by_begin),
 		cmocka_unit_test(test_close_removes_only_what_it_created),
 		cmocka_unit_test(test_close_null),
