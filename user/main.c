@@ -66,6 +66,7 @@ struct run {
 	char ports[128];
 	int agg_err;
 	int out_err;		     /* stdout could not be written (--events) */
+	int csv_err;		     /* the CSV could not be written: said once, no more rows */
 	uint64_t events, events_run; /* decoded: this interval, whole run */
 	uint64_t malformed;
 	uint64_t lost_seen; /* kernel's lost counter at the last report */
@@ -174,11 +175,10 @@ static int report_interval(struct run *run)
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
 	err = out_interval(run, &r);
-	if (!err && run->csv)
-		err = csv__interval(run->csv, &r);
 	if (err)
-		log_err("failed to write %s: %s", err == -EIO ? "stdout" : "the CSV file",
-			strerror(-err));
+		log_err("failed to write stdout: %s", strerror(-err));
+	else if (run->csv && !run->csv_err && (err = run->csv_err = csv__interval(run->csv, &r)))
+		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 	export_report(run, &r, lost);
 	run->lost_seen = lost;
 	run->events_run += run->events;
@@ -357,7 +357,7 @@ static int run_tracer(struct run *run)
 		goto cleanup;
 	}
 	seed(run, &topts);
-	if (run->csv && (err = csv__begin(run->csv))) {
+	if (run->csv && (err = run->csv_err = csv__begin(run->csv))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		goto cleanup;
 	}
@@ -367,19 +367,19 @@ static int run_tracer(struct run *run)
 	run->start = run->last = now_mono();
 	report_fill(run, &r, 0);
 	export_report(run, &r, 0); /* /metrics answers from now on */
-	/* Poll and report until told to stop. */
-	if (poll_loop(run))
+	/* Poll and report until told to stop, or until an output fails. */
+	if (poll_loop(run) && !run->csv_err)
 		goto cleanup;
-	/* Final interval and summary, always. */
+	/* Final interval and summary, always; after a failed CSV (a full disk) too, then exit 1. */
 	tracer__drain(run->tracer);
-	if (report_interval(run) || report_summary(run))
+	if (report_interval(run) || report_summary(run) || run->csv_err)
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:
 	exporter__stop(run->exporter);
 	tracer__stop(run->tracer);
 	err = csv__close(run->csv, run->tracer != NULL);
-	if (err) {
+	if (err && !run->csv_err) { /* a failed write is said once */
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		ret = EXIT_RUNTIME;
 	}
