@@ -4,8 +4,6 @@
 # Other socktrace runs may share the host: objects are told apart by the process
 # holding them (/proc/PID/fdinfo, through scripts/bpfobjs), never counted host-wide.
 
-bpfobjs=$(dirname "${BASH_SOURCE[0]}")/../../scripts/bpfobjs
-
 # held PID FILE: the BPF objects PID holds, saved to FILE; there must be programs,
 # maps and links.
 held() {
@@ -182,7 +180,7 @@ NFT
 	ip netns exec "$NS_C" "$peer" flood 10.77.0.2 "$p" $n >"$TMP/flood.out" &
 	local flood=$!
 	PIDS+=($flood)
-	wait_until 60 grep -q "^sent" "$TMP/flood.out" || return 1
+	wait_until 120 grep -q "^sent" "$TMP/flood.out" || return 1
 	read -r peak _ < <(inflight) || return 1
 	read -r _ early <"$TMP/flood.out"
 	check_true "in-flight map over its size or empty while $n connects wait: $peak" \
