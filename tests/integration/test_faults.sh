@@ -206,3 +206,20 @@ NFT
 	[ "$early" != 0 ] || check_true "connects counted without their start: '$no_start', fewer than the $((n - max)) the map could not hold" \
 		test "${no_start:-0}" -ge $((n - max))
 }
+
+# Clients that close as soon as they are connected: their FIN can reach the server's
+# socket while accept() is still returning it. Every accept is seen all the same, with
+# its accept-queue wait, and none is taken for one the accept hook missed.
+test_accept_wait_clients_closing_at_once() {
+	local p n=40
+	read -r p < <(free_ports 1)
+	start_socat "$p" || return 1
+	start_socktrace -p "$p" --csv "$TMP/out.csv" || return 1
+	tcp_touch "$p" $n || return 1
+	wait_until 10 sh -c "[ -z \"\$(ss -Htan state established '( sport = :$p )')\" ]" || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "in opened" $n "$(csv_sum "$TMP/out.csv" "$p" in opened)"
+	check "accept-queue waits" $n "$(csv_sum "$TMP/out.csv" "$p" in accept_wait_samples)"
+	check "accepts said to be missed" "" "$(grep "accepted where the accept hook" "$TMP/st.err")"
+}
