@@ -48,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-vm test-asan test-fuzz fuzz demo bench \
+.PHONY: all deps test test-unit test-integration test-vm test-asan test-fuzz fuzz demo bench soak \
 	install uninstall clean format
 
 all: $(OUTPUT)/socktrace
@@ -198,6 +198,11 @@ $(OUTPUT)/deps-bench.stamp: scripts/install-deps | $(OUTPUT)
 
 bench: $(OUTPUT)/socktrace $(BENCH_BINS) $(OUTPUT)/deps-bench.stamp
 	$(Q)bench/run $(BENCH_ARGS)
+
+# Soak (not part of `make test`): SOAK_SECONDS (default 600) of a connection storm, with
+# socktrace's RSS and map entries sampled every 10 s and a verdict on their flatness.
+soak: $(OUTPUT)/socktrace $(OUTPUT)/bench/loadgen
+	$(Q)scripts/soak $(OUTPUT)/socktrace $(OUTPUT)/bench/loadgen
 
 # The unit's ExecStart names the installed binary: made from its template at install time,
 # so that it follows SBINDIR (PREFIX) as given to this `make install`.

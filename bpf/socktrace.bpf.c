@@ -28,6 +28,7 @@ const volatile __u16 ephemeral_hi = 60999;
  */
 volatile bool connect_via_state = true; /* no connect hook: SYN_SENT starts a connect */
 volatile bool accept_hooked = false;	/* an accept hook reports accept() */
+volatile bool accept_at_exit = false;	/* ... at the syscall's exit, after the socket has a file */
 volatile int seed_pass;			/* snapshot iterator: 0 listeners, 1 connections */
 
 static __always_inline bool port_traced(__u16 port)
@@ -307,13 +308,16 @@ static __always_inline int handle_accepted(const struct sock *sk)
  * hook could not see: a thread already blocked in accept() when the fexit or
  * kretprobe was attached, more concurrent accepts than the kretprobe's
  * maxactive (bcc issues #1072, #2165), or an accept that bypassed the syscall.
- * Count it so the summary can say how many queue waits are missing.
+ * Count it so the summary can say how many queue waits are missing. Not with
+ * the syscall tracepoint: accept() gives the socket its struct socket before
+ * the syscall returns, so a peer's FIN in between (a client that closes at
+ * once) would look like a miss, and the hook is about to see that accept().
  */
 static __always_inline int handle_passive_leaving(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 
-	if (!accept_hooked || !bpf_map_lookup_elem(&accept_queue, &key))
+	if (!accept_hooked || accept_at_exit || !bpf_map_lookup_elem(&accept_queue, &key))
 		return 0;
 	if (!BPF_CORE_READ(sk, sk_socket))
 		return 0; /* closing while still in the queue: accept() may yet take it */

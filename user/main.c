@@ -97,6 +97,7 @@ struct run {
 	int agg_err;
 	int out_err;		     /* stdout could not be written (--events) */
 	bool stdout_gone;	     /* its reader went away (`| head`): a quiet end */
+	int csv_err;		     /* the CSV could not be written: said once, no more rows */
 	uint64_t events, events_run; /* decoded: this interval, whole run */
 	uint64_t malformed;
 	uint64_t lost_seen; /* kernel's lost counter at the last report */
@@ -261,8 +262,9 @@ static int report_interval(struct run *run)
 	r.lost = lost - run->lost_seen;
 	if (!run->stdout_gone && (err = out_interval(run, &r)) && !stdout_gone(run))
 		log_err("failed to write stdout: %s", strerror(-err));
-	else if (run->csv && !run->csv_stdout && (err = csv__interval(run->csv, &r)))
-		log_err("failed to write the CSV file: %s", strerror(-err));
+	else if (run->csv && !run->csv_stdout && !run->csv_err &&
+		 (err = run->csv_err = csv__interval(run->csv, &r)))
+		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 	else
 		err = 0;
 	export_report(run, &r, lost);
@@ -451,6 +453,7 @@ static int run_tracer(struct run *run)
 	seed(run, &topts);
 	if (run->csv && (err = csv__begin(run->csv)) && !(csv_stdout && stdout_gone(run))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
+		run->csv_err = err; /* said: not again at close */
 		goto cleanup;
 	}
 	filters__format(&run->filters, &run->cfg, filters, sizeof(filters));
@@ -463,19 +466,19 @@ static int run_tracer(struct run *run)
 	run->cpu_start = cpu_seconds();
 	report_fill(run, &r, 0);
 	export_report(run, &r, 0); /* /metrics answers from now on */
-	/* Poll and report until told to stop. */
-	if (poll_loop(run))
+	/* Poll and report until told to stop, or until an output fails. */
+	if (poll_loop(run) && !run->csv_err)
 		goto cleanup;
-	/* Final interval and summary, always. */
+	/* Final interval and summary, always; after a failed CSV (a full disk) too, then exit 1. */
 	tracer__drain(run->tracer);
-	if (report_interval(run) || report_summary(run))
+	if (report_interval(run) || report_summary(run) || run->csv_err)
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:
 	exporter__stop(run->exporter);
 	tracer__stop(run->tracer);
 	err = csv__close(run->csv, run->tracer != NULL);
-	if (err && !(csv_stdout && stdout_gone(run))) {
+	if (err && !run->csv_err && !(csv_stdout && stdout_gone(run))) { /* said once */
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		ret = EXIT_RUNTIME;
 	}

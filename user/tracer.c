@@ -255,6 +255,7 @@ static int attach(struct tracer *t, enum backend only, int proto)
 			 "opens are owned by the process that called listen()",
 			 strerror(-err));
 	t->skel->bss->accept_hooked = !err;
+	t->skel->bss->accept_at_exit = t->hooks.hook[HOOK_ACCEPT].backend == BACKEND_TRACEPOINT;
 	err = attach_udp(t, only, proto);
 	if (err)
 		return err;

@@ -247,8 +247,14 @@ peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
 # Our programs' names as bpftool shows them (the kernel keeps 15 characters).
 PROG_NAMES=$(sed -En 's/^int (BPF_[A-Z]+\()?([a-z0-9_]+)[(,)].*/\2/p' \
 	"$(dirname "${BASH_SOURCE[0]}")/../../bpf/socktrace.bpf.c" | cut -c1-15)
+# The BPF objects of a process, and those no process holds (scripts/bpfobjs).
+bpfobjs=$(dirname "${BASH_SOURCE[0]}")/../../scripts/bpfobjs
+# No program of ours is left that no process holds. Other socktrace runs on the host
+# hold theirs, so they do not count; one that is exiting is gone a moment later.
+# bpftool names a program in full (from its BTF): compare the kernel's 15 characters.
 no_socktrace_progs() {
-	! bpftool prog show 2>/dev/null | awk '{ print $4 }' | grep -qxF "$PROG_NAMES"
+	! "$bpfobjs" orphans /dev/null |
+		awk '$1 == "prog" { print substr($3, 1, 15) }' | grep -qxF "$PROG_NAMES"
 }
 
 # nginx_pids: the master's pid and its workers', one per line.

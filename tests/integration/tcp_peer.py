@@ -33,9 +33,16 @@
                                        connections one after the other (connect,
                                        accept, close both), print "done"; keep
                                        listening until SIGTERM.
+  tcp_peer.py flood HOST PORT N        N non-blocking connects at once, all held;
+                                       prints "sent K" once every SYN is out (K:
+                                       how many had ended by then, up to 1023),
+                                       then waits for each to end: all must fail
+                                       with ETIMEDOUT (a path that drops SYNs).
 Exits non-zero when an outcome differs from the one asked for.
 """
 import errno
+import resource
+import select
 import signal
 import struct
 import socket
@@ -208,6 +215,32 @@ def burst(port, n):
     signal.sigwait([signal.SIGTERM])
 
 
+def flood(host, port, n):
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n + 64, n + 64))
+    ep = select.epoll()
+    socks = {}
+    for _ in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        rc = s.connect_ex((host, port))
+        if rc != errno.EINPROGRESS:
+            sys.exit(f"flood: connect returned {errno.errorcode.get(rc, rc)}, not EINPROGRESS")
+        socks[s.fileno()] = s
+        ep.register(s, select.EPOLLOUT)
+    print("sent", len(ep.poll(0)), flush=True)
+    results = {}
+    while socks:
+        for fd, _ in ep.poll():
+            s = socks.pop(fd)
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            name = errno.errorcode.get(err, str(err)) if err else "connected"
+            results[name] = results.get(name, 0) + 1
+            ep.unregister(s)
+            s.close()
+    if results != {"ETIMEDOUT": n}:
+        sys.exit(f"flood: expected {n} x ETIMEDOUT, got {results}")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "transfer":
         transfer(sys.argv[2], *map(int, sys.argv[3:7]))
@@ -217,6 +250,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1] == "fetch":
         fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(0)
+    if sys.argv[1] == "flood":
+        flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
     if sys.argv[1] == "hold":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGUSR2])

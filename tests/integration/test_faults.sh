@@ -1,0 +1,225 @@
+# shellcheck shell=bash
+# Faults: a flood of connects that never complete, a full disk under the CSV, two
+# runs at once, and what every kind of exit leaves behind in the kernel (nothing).
+# Other socktrace runs may share the host: objects are told apart by the process
+# holding them (/proc/PID/fdinfo, through scripts/bpfobjs), never counted host-wide.
+
+# held PID FILE: the BPF objects PID holds, saved to FILE; there must be programs,
+# maps and links.
+held() {
+	"$bpfobjs" held "$1" >"$2" || return 1
+	[ "$(cut -d' ' -f1 "$2" | sort -u | paste -sd' ')" = "link map prog" ] ||
+		{ echo "pid $1 holds no programs, maps and links: $(cat "$2")" >&2; return 1; }
+}
+
+# gone FILE: none of the objects in FILE (from held) exists any more.
+gone() { [ -z "$("$bpfobjs" alive "$1")" ]; }
+
+# no_orphans: no BPF object made since the test began is left without a process
+# holding it (this covers runs too short to catch their objects: ports, --check).
+no_orphans() { [ -z "$("$bpfobjs" orphans "$TMP/bpf.before")" ]; }
+
+# no_probe_events PID: libbpf names the kprobes it makes through tracefs
+# (kernels without the kprobe PMU) libbpf_PID_...; none may outlive PID.
+no_probe_events() {
+	local f
+	for f in /sys/kernel/tracing/kprobe_events /sys/kernel/tracing/uprobe_events; do
+		[ ! -r "$f" ] || ! grep -q "libbpf_$1_" "$f" || return 1
+	done
+}
+
+# after_exit WHAT [FILE]: the exit left nothing behind (FILE: what the run held).
+after_exit() {
+	if [ -n "${2:-}" ]; then
+		check_true "$1: objects the run held still exist: $("$bpfobjs" alive "$2" | paste -sd,)" \
+			wait_until 10 gone "$2"
+		check_true "$1: kprobe or uprobe events left in tracefs" no_probe_events "$ST_PID"
+	fi
+	check_true "$1: BPF objects left without a holder: $("$bpfobjs" orphans "$TMP/bpf.before" |
+		paste -sd,)" wait_until 10 no_orphans
+}
+
+# A normal end, SIGKILL, an error after attach, an error before loading, and the
+# short runs that load programs (socktrace ports, --check): nothing stays.
+test_no_leftovers_after_exit() {
+	local p lp
+	read -r p lp < <(free_ports 2)
+	"$bpfobjs" all >"$TMP/bpf.before" || return 1
+	start_socktrace -p "$p" || return 1
+	held "$ST_PID" "$TMP/int.held" || return 1
+	stop_socktrace INT
+	check "SIGINT: exit status" 0 $?
+	after_exit SIGINT "$TMP/int.held"
+
+	start_socktrace -p "$p" --csv "$TMP/out.csv" || return 1
+	held "$ST_PID" "$TMP/kill.held" || return 1
+	stop_socktrace KILL 2>/dev/null # bash would say "Killed"
+	check "SIGKILL: exit status" 137 $?
+	after_exit SIGKILL "$TMP/kill.held"
+
+	# An error once everything is attached: the CSV header meets a full disk.
+	mkdir "$TMP/full"
+	mount -t tmpfs -o size=4k tmpfs "$TMP/full" || return 1
+	CLEANUP+=("umount $TMP/full")
+	head -c 4096 /dev/zero >"$TMP/full/fill" 2>/dev/null
+	timeout 20 "$SOCKTRACE" ${BACKEND:+--backend "$BACKEND"} -p "$p" --csv "$TMP/full/x.csv" \
+		>"$TMP/st.out" 2>"$TMP/st.err"
+	check "CSV error: exit status" 1 $?
+	check_true "CSV error: no 'No space left' line: $(cat "$TMP/st.err")" \
+		grep -q "failed to write CSV file '$TMP/full/x.csv': No space left on device" "$TMP/st.err"
+	after_exit "CSV error"
+
+	# An error before anything is loaded: the exporter's port is taken.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+print("ready", flush=True); time.sleep(60)' "$lp" >"$TMP/taken" &
+	PIDS+=($!)
+	wait_until 10 grep -q ready "$TMP/taken" || return 1
+	timeout 20 "$SOCKTRACE" --listen "$lp" -p "$p" >"$TMP/st.out" 2>"$TMP/st.err"
+	check "--listen on a taken port: exit status" 1 $?
+	after_exit "--listen on a taken port"
+
+	timeout 60 "$SOCKTRACE" ports -p "$p" >"$TMP/ports.out" 2>&1
+	check "socktrace ports: exit status" 0 $?
+	after_exit "socktrace ports"
+	timeout 120 "$SOCKTRACE" --check >"$TMP/check.out" 2>&1
+	check "--check: exit status" 0 $?
+	after_exit "--check"
+}
+
+# A CSV on a disk that fills up: one line naming the file and the error, exit 1 soon
+# after (no hang, no spin), the summary still on stdout, nothing left in the kernel.
+test_fault_full_disk_csv() {
+	local p csv
+	read -r p < <(free_ports 1)
+	mkdir "$TMP/disk"
+	mount -t tmpfs -o size=64k tmpfs "$TMP/disk" || return 1
+	CLEANUP+=("umount $TMP/disk")
+	head -c $((56 * 1024)) /dev/zero >"$TMP/disk/fill" # 8 KiB left
+	csv=$TMP/disk/out.csv
+	"$bpfobjs" all >"$TMP/bpf.before" || return 1
+	start_socat "$p" || return 1
+	start_socktrace -p "$p" -i 0.1 --csv "$csv" || return 1
+	held "$ST_PID" "$TMP/st.held" || return 1
+	# Connects until socktrace stops: rows of ~250 bytes, two per 0.1 s.
+	(while kill -0 "$ST_PID" 2>/dev/null; do socat -u /dev/null "TCP:127.0.0.1:$p"; done) &
+	PIDS+=($!)
+	check_true "socktrace still runs 30 s into a full disk" \
+		wait_until 30 sh -c "! kill -0 $ST_PID 2>/dev/null"
+	wait "$ST_PID"
+	check "exit status" 1 $?
+	check "error lines" 1 "$(grep -c "failed" "$TMP/st.err")"
+	check_true "no line naming the file and ENOSPC: $(cat "$TMP/st.err")" \
+		grep -qx "socktrace: failed to write CSV file '$csv': No space left on device" \
+		"$TMP/st.err"
+	check_true "the CSV did not fill the disk: $(df -k "$TMP/disk" | tail -1)" \
+		test "$(stat -c %s "$csv")" -ge 4096
+	check_true "no summary with the run's connections on stdout: $(summary_row "$TMP/st.out" "$p" out)" \
+		test "$(summary_col "$TMP/st.out" "$p" out OPENED)" -gt 0 2>/dev/null
+	after_exit "full disk" "$TMP/st.held"
+}
+
+# Three runs at once (port A, port B, every port), each counting exactly its own; the
+# first stops and the other two keep counting what comes after.
+test_fault_two_instances() {
+	local pa pb
+	read -r pa pb < <(free_ports 2)
+	start_socat "$pa" && start_socat "$pb" || return 1
+	st_start a -p "$pa" && st_start b -p "$pb" && st_start all || return 1
+	held "${ST[a]}" "$TMP/a.held" && held "${ST[b]}" "$TMP/b.held" &&
+		held "${ST[all]}" "$TMP/all.held" || return 1
+	tcp_touch "$pa" 5 && tcp_touch "$pb" 3 || return 1
+	st_stop a
+	check_true "a's objects outlived it" wait_until 10 gone "$TMP/a.held"
+	check "b's objects after a stopped" "$(cat "$TMP/b.held")" "$("$bpfobjs" alive "$TMP/b.held")"
+	check "all's objects after a stopped" "$(cat "$TMP/all.held")" \
+		"$("$bpfobjs" alive "$TMP/all.held")"
+	tcp_touch "$pa" 4 && tcp_touch "$pb" 2 || return 1
+	st_stop b all
+	check "a: rows" "$(rows "$pa/tcp/in" "$pa/tcp/out")" "$(csv_keys "$TMP/a.csv")"
+	check "b: rows" "$(rows "$pb/tcp/in" "$pb/tcp/out")" "$(csv_keys "$TMP/b.csv")"
+	local name dir want
+	for dir in in out; do
+		check "a: $pa $dir opened" 5 "$(csv_sum "$TMP/a.csv" "$pa" $dir opened)"
+		check "b: $pb $dir opened" 5 "$(csv_sum "$TMP/b.csv" "$pb" $dir opened)"
+		check "all: $pa $dir opened" 9 "$(csv_sum "$TMP/all.csv" "$pa" $dir opened)"
+		check "all: $pb $dir opened" 5 "$(csv_sum "$TMP/all.csv" "$pb" $dir opened)"
+	done
+	for name in a b all; do
+		check "$name: lost" 0 "$(sed -n 's/^socktrace summary:.* \([0-9]*\) lost$/\1/p' \
+			"$TMP/$name.out")"
+	done
+}
+
+# inflight: "ENTRIES MAX_ENTRIES" of this run's in-flight map.
+inflight() {
+	"$bpfobjs" maps "$ST_PID" | awk '$1 == "inflight" { print $4, $3; n++ } END { exit n != 1 }'
+}
+
+# More connects than the in-flight map holds, all left unanswered (the server's
+# namespace drops their SYNs; the client's gives up after two retries, ~7 s): each is
+# counted failed by timeout, exactly, the map never holds more than its size, and it is
+# empty once the kernel has given up on them all.
+test_fault_syn_flood() {
+	local p n base max peak early no_start
+	netns_pair || return 1
+	read -r p < <(free_ports 1)
+	ip netns exec "$NS_S" nft -f - <<NFT || return 1
+table inet synflood {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport $p drop
+	}
+}
+NFT
+	ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_syn_retries=2 || return 1
+	start_socktrace --netns "/run/netns/$NS_C" -p "$p" -i 0.5 --csv "$TMP/out.csv" || return 1
+	read -r base max < <(inflight) && [ -n "$max" ] || return 1
+	check "in-flight entries before" 0 "$base"
+	n=$((max + 2000))
+	ip netns exec "$NS_C" "$peer" flood 10.77.0.2 "$p" $n >"$TMP/flood.out" &
+	local flood=$!
+	PIDS+=($flood)
+	wait_until 120 grep -q "^sent" "$TMP/flood.out" || return 1
+	read -r peak _ < <(inflight) || return 1
+	read -r _ early <"$TMP/flood.out"
+	check_true "in-flight map over its size or empty while $n connects wait: $peak" \
+		test "$peak" -gt 0 -a "$peak" -le "$max"
+	wait "$flood"
+	check "every connect timed out" 0 $?
+	check "in-flight entries after" "0 $max" "$(inflight)"
+	stop_socktrace
+	check "exit status" 0 $?
+	check "failed" $n "$(csv_sum "$TMP/out.csv" "$p" out failed)"
+	check "failed_timeout" $n "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
+	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
+	check "summary reasons" "failed $p/tcp out: timeout $n" \
+		"$(grep "^failed $p/tcp out:" "$TMP/st.out")"
+	check "lost" 0 "$(sed -n 's/^socktrace summary:.* \([0-9]*\) lost$/\1/p' "$TMP/st.out")"
+	# Those the map let go are counted all the same, without latency: at most those
+	# not in it when sampled; at least the overflow, if all were in flight at once
+	# (none had ended when the last SYN went out; on a slow machine some may have).
+	no_start=$(sed -n 's/^socktrace: \([0-9]*\) connects began before tracing.*/\1/p' \
+		"$TMP/st.err")
+	check_true "connects counted without their start: '$no_start', more than $((n - peak))" \
+		test "${no_start:-0}" -le $((n - peak))
+	[ "$early" != 0 ] || check_true "connects counted without their start: '$no_start', fewer than the $((n - max)) the map could not hold" \
+		test "${no_start:-0}" -ge $((n - max))
+}
+
+# Clients that close as soon as they are connected: their FIN can reach the server's
+# socket while accept() is still returning it. Every accept is seen all the same, with
+# its accept-queue wait, and none is taken for one the accept hook missed.
+test_accept_wait_clients_closing_at_once() {
+	local p n=40
+	read -r p < <(free_ports 1)
+	start_socat "$p" || return 1
+	start_socktrace -p "$p" --csv "$TMP/out.csv" || return 1
+	tcp_touch "$p" $n || return 1
+	wait_until 10 sh -c "[ -z \"\$(ss -Htan state established '( sport = :$p )')\" ]" || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "in opened" $n "$(csv_sum "$TMP/out.csv" "$p" in opened)"
+	check "accept-queue waits" $n "$(csv_sum "$TMP/out.csv" "$p" in accept_wait_samples)"
+	check "accepts said to be missed" "" "$(grep "accepted where the accept hook" "$TMP/st.err")"
+}
