@@ -16,7 +16,7 @@
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
 #define MAX_LOST_ROWS 4096     /* (row, kind) pairs with events lost to a full ring buffer */
-#define RINGBUF_BYTES (2 << 20) /* default; user space may resize it (--ring-buffer) */
+#define RINGBUF_BYTES (1 << 20) /* default; user space may resize it (--ring-buffer) */
 
 /* Who started an active open, and when (keyed by socket address). */
 struct connect_start {

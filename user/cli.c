@@ -89,7 +89,7 @@ void cli__usage(FILE *out)
 	      "Kernel:\n"
 	      "      --backend NAME   fentry, kprobe or tracepoint only (default auto)\n"
 	      "      --ring-buffer SIZE  kernel -> socktrace event buffer: 4K to 256M, a power\n"
-	      "                       of two (default 2M); counts stay exact when it overflows\n"
+	      "                       of two (default 1M); counts stay exact when it overflows\n"
 	      "      --check          what this kernel offers; exit 0 if socktrace can run\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"

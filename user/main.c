@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -451,6 +452,11 @@ static int run_tracer(struct run *run)
 		goto cleanup;
 	}
 	seed(run, &topts);
+	/*
+	 * Loading parsed the kernel's BTF and the snapshot read every process's
+	 * files: megabytes freed by now, which glibc keeps in the heap unless asked.
+	 */
+	malloc_trim(0);
 	if (run->csv && (err = csv__begin(run->csv)) && !(csv_stdout && stdout_gone(run))) {
 		log_err("failed to write CSV file '%s': %s", run->cfg.csv_path, strerror(-err));
 		run->csv_err = err; /* said: not again at close */
