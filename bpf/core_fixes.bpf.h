@@ -9,11 +9,13 @@
 
 /*
  * sk_protocol was an 8-bit bitfield until v5.6, commit bf9765145b85
- * ("sock: Make sk_protocol a 16-bit value"). The probed bitfield read works
- * for both the bitfield and the plain u16.
+ * ("sock: Make sk_protocol a 16-bit value"). The bitfield reads work for both
+ * the bitfield and the plain u16; btf as for KREAD() (sock.bpf.h).
  */
-static __always_inline __u16 sk_protocol(const struct sock *sk)
+static __always_inline __u16 sk_protocol(const struct sock *sk, bool btf)
 {
+	if (btf)
+		return (__u16)BPF_CORE_READ_BITFIELD(sk, sk_protocol);
 	return (__u16)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 }
 

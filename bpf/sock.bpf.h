@@ -11,19 +11,59 @@
 #define AF_INET 2
 #define AF_INET6 10
 
-static __always_inline __u16 sk_local_port(const struct sock *sk)
+/*
+ * KREAD(btf, p, field) is p->field, with CO-RE relocation either way. btf
+ * says whether the verifier knows p by its BTF type (a tp_btf program's
+ * argument): then it is a plain load, which the JIT guards against faults;
+ * otherwise (kprobes, fexit's raw ctx, a pointer read out of memory) a
+ * bpf_probe_read_kernel() call. The call costs 15-20 ns and the load about
+ * one, and an event reads ten fields or more, on hooks that fire ten times per
+ * TCP connection (BENCHMARKS.md). btf is a constant at every call site: after
+ * inlining the compiler keeps one branch, and the verifier never sees a
+ * plain load from a pointer it does not know.
+ */
+#define SK_BTF true  /* tp_btf: an argument the verifier knows by its type */
+#define SK_RAW false /* kprobes, fexit's ctx[], iterators, a pointer read from memory */
+
+#define KREAD(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
+
+/* The same for a field copied whole (an address) into *dst. */
+#define KREAD_INTO(btf, dst, p, field)                                                             \
+	do {                                                                                       \
+		if (btf)                                                                           \
+			__builtin_memcpy(dst, &(p)->field, sizeof(*(dst)));                        \
+		else                                                                               \
+			BPF_CORE_READ_INTO(dst, p, field);                                         \
+	} while (0)
+
+static __always_inline __u16 sk_local_port(const struct sock *sk, bool btf)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_num); /* host order already */
+	return KREAD(btf, sk, __sk_common.skc_num); /* host order already */
 }
 
-static __always_inline __u16 sk_remote_port(const struct sock *sk)
+static __always_inline __u16 sk_remote_port(const struct sock *sk, bool btf)
 {
-	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return bpf_ntohs(KREAD(btf, sk, __sk_common.skc_dport));
 }
 
-static __always_inline __u32 sk_netns(const struct sock *sk)
+static __always_inline __u32 sk_netns(const struct sock *sk, bool btf)
 {
+	if (btf)
+		return sk->__sk_common.skc_net.net->ns.inum;
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/*
+ * sk as the tcp_sock it is, to read TCP fields. The verifier refuses the cast
+ * of a BTF pointer to a larger type: bpf_skc_to_tcp_sock() checks the socket
+ * and gives the pointer that type (NULL if sk is not a full TCP socket). A raw
+ * pointer is cast.
+ */
+static __always_inline const struct tcp_sock *sk_tcp(const struct sock *sk, bool btf)
+{
+	if (btf)
+		return (const struct tcp_sock *)bpf_skc_to_tcp_sock((void *)sk);
+	return (const struct tcp_sock *)sk;
 }
 
 /*
@@ -31,17 +71,17 @@ static __always_inline __u32 sk_netns(const struct sock *sk)
  * again (bytes_retrans says how much); bytes_received is rcv_nxt's progress,
  * which takes one more for the peer's FIN, once tcp_fin() has set SOCK_DONE.
  */
-static __always_inline __u64 tcp_payload_sent(const struct tcp_sock *tp)
+static __always_inline __u64 tcp_payload_sent(const struct tcp_sock *tp, bool btf)
 {
-	return BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	return KREAD(btf, tp, bytes_sent) - KREAD(btf, tp, bytes_retrans);
 }
 
-static __always_inline __u64 tcp_payload_received(const struct sock *sk)
+static __always_inline __u64 tcp_payload_received(const struct tcp_sock *tp, bool btf)
 {
-	__u64 fin = BPF_CORE_READ(sk, __sk_common.skc_flags) >>
+	__u64 fin = KREAD(btf, tp, inet_conn.icsk_inet.sk.__sk_common.skc_flags) >>
 		    bpf_core_enum_value(enum sock_flags, SOCK_DONE);
 
-	return BPF_CORE_READ((const struct tcp_sock *)sk, bytes_received) - (fin & 1);
+	return KREAD(btf, tp, bytes_received) - (fin & 1);
 }
 
 /* ::ffff:a.b.c.d, an IPv4 address on an IPv6 socket. */
@@ -55,41 +95,41 @@ static __always_inline bool in6_v4mapped(const struct in6_addr *a)
  * The socket's address family as the traffic has it: an IPv6 socket whose
  * peer (or, unconnected, whose local address) is IPv4-mapped carries IPv4.
  */
-static __always_inline __u16 sk_family(const struct sock *sk)
+static __always_inline __u16 sk_family(const struct sock *sk, bool btf)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = KREAD(btf, sk, __sk_common.skc_family);
 	struct in6_addr a;
 
 	if (family != AF_INET6)
 		return family;
-	BPF_CORE_READ_INTO(&a, sk, __sk_common.skc_v6_daddr);
+	KREAD_INTO(btf, &a, sk, __sk_common.skc_v6_daddr);
 	if (in6_v4mapped(&a))
 		return AF_INET;
 	if (a.in6_u.u6_addr32[0] | a.in6_u.u6_addr32[1] | a.in6_u.u6_addr32[2] |
 	    a.in6_u.u6_addr32[3])
 		return AF_INET6;
-	BPF_CORE_READ_INTO(&a, sk, __sk_common.skc_v6_rcv_saddr);
+	KREAD_INTO(btf, &a, sk, __sk_common.skc_v6_rcv_saddr);
 	return in6_v4mapped(&a) ? AF_INET : AF_INET6;
 }
 
 /* Fill the socket 5-tuple part of an event. */
-static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk)
+static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk, bool btf)
 {
-	e->family = sk_family(sk); /* IPv4-mapped IPv6 is reported as IPv4 */
-	e->sport = sk_local_port(sk);
-	e->dport = sk_remote_port(sk);
-	e->netns = sk_netns(sk);
+	e->family = sk_family(sk, btf); /* IPv4-mapped IPv6 is reported as IPv4 */
+	e->sport = sk_local_port(sk, btf);
+	e->dport = sk_remote_port(sk, btf);
+	e->netns = sk_netns(sk, btf);
 	e->proto = IPPROTO_TCP;
 	if (e->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&e->saddr_v6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->daddr_v6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6) {
+		KREAD_INTO(btf, &e->saddr_v6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		KREAD_INTO(btf, &e->daddr_v6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else if (KREAD(btf, sk, __sk_common.skc_family) == AF_INET6) {
 		/* IPv4-mapped: the IPv4 address is the last 32 bits */
-		e->saddr_v4 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[3]);
-		e->daddr_v4 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[3]);
+		e->saddr_v4 = KREAD(btf, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[3]);
+		e->daddr_v4 = KREAD(btf, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[3]);
 	} else {
-		e->saddr_v4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		e->daddr_v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		e->saddr_v4 = KREAD(btf, sk, __sk_common.skc_rcv_saddr);
+		e->daddr_v4 = KREAD(btf, sk, __sk_common.skc_daddr);
 	}
 }
 

@@ -5,6 +5,10 @@
  * kernel hook onto handlers, one group per hook and one wrapper per backend
  * (fentry/fexit, kprobe/kretprobe, tracepoint). User space loads them all and
  * attaches, per hook, the best backend this kernel allows (user/tracer.c).
+ * Handlers take btf, SK_BTF or SK_RAW from the wrapper: whether the socket
+ * pointer is one the verifier knows by its type, so that the tp_btf hooks
+ * that fire on every state change read fields with plain loads (KREAD(),
+ * sock.bpf.h).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -54,13 +58,14 @@ const volatile __u8 filter_comm[TASK_COMM_LEN] = {}; /* --comm, as the kernel tr
  * created in; an accepted socket inherits its listener's). Every event and
  * counter starts here or from a map entry made after passing here.
  */
-static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port, __u8 dir)
+static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port, __u8 dir,
+				   bool btf)
 {
 	if ((filter_proto && proto != filter_proto) || (filter_dir >= 0 && dir != filter_dir))
 		return false;
-	if (!port_traced(port) || (filter_netns && sk_netns(sk) != filter_netns))
+	if (!port_traced(port) || (filter_netns && sk_netns(sk, btf) != filter_netns))
 		return false;
-	if (filter_family && sk_family(sk) != filter_family)
+	if (filter_family && sk_family(sk, btf) != filter_family)
 		return false;
 	return !filter_cgroup || sk_cgroup_ancestor(sk, filter_cgroup_level) == filter_cgroup;
 }
@@ -114,13 +119,14 @@ static __always_inline bool current_traced(void)
 }
 
 /* A connection on a traced port is open: remember its row for its close. */
-static __always_inline void conn_open(const struct sock *sk, __u16 port, __u8 dir, __u64 ts)
+static __always_inline void conn_open(const struct sock *sk, __u16 port, __u8 dir, __u64 ts,
+				      bool btf)
 {
 	struct conn c = { .start_ns = ts, .port = port, .dir = dir };
 	__u64 key = (__u64)sk;
 
-	c.sport = sk_local_port(sk);
-	c.dport = sk_remote_port(sk);
+	c.sport = sk_local_port(sk, btf);
+	c.dport = sk_remote_port(sk, btf);
 
 	bpf_map_update_elem(&conns, &key, &c, BPF_ANY); /* a freed socket's address is reused */
 }
@@ -137,12 +143,12 @@ static __always_inline void conn_ports(struct event *e, const struct conn *c)
 }
 
 /* Active open begins, in the connecting process: remember who and when. */
-static __always_inline int handle_connect_start(const struct sock *sk)
+static __always_inline int handle_connect_start(const struct sock *sk, bool btf)
 {
 	struct connect_start start = {};
 	__u64 key = (__u64)sk;
 
-	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk), DIR_OUT))
+	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk, btf), DIR_OUT, btf))
 		return 0;
 	current_owner(&start.proc);
 	if (!owner_traced(&start.proc))
@@ -159,23 +165,23 @@ static __always_inline int handle_connect_start(const struct sock *sk)
  * record means not traced: connect() was not that process's, or came before
  * attach.
  */
-static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
+static __always_inline int handle_connect_done(const struct sock *sk, bool ok, bool btf)
 {
 	struct connect_start *start;
 	__u64 key = (__u64)sk;
 	struct event e = {};
 
-	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk), DIR_OUT))
+	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk, btf), DIR_OUT, btf))
 		return 0;
 	start = bpf_map_lookup_elem(&inflight, &key);
 	if (!start && owner_filtered())
 		return 0;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = ok ? EV_CONNECT_OK : EV_CONNECT_FAIL;
 	e.dir = DIR_OUT;
 	if (!ok)
-		e.err = BPF_CORE_READ(sk, sk_err); /* set before tcp_done() moves to CLOSE */
+		e.err = KREAD(btf, sk, sk_err); /* set before tcp_done() moves to CLOSE */
 	if (start) {
 		e.lat_ns = ok ? e.ts_ns - start->ts_ns : 0;
 		event_owner(&e, &start->proc);
@@ -183,7 +189,7 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
 		stat_inc(STAT_NO_START);
 	}
 	if (ok)
-		conn_open(sk, e.dport, DIR_OUT, e.ts_ns);
+		conn_open(sk, e.dport, DIR_OUT, e.ts_ns, btf);
 	event_emit(&e);
 	bpf_map_delete_elem(&inflight, &key);
 	return 0;
@@ -194,13 +200,13 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok)
  * owner: who called listen(), for --pid and --comm.
  */
 static __always_inline void listener_event(const struct sock *sk, __u8 kind,
-					   const struct proc *owner)
+					   const struct proc *owner, bool btf)
 {
 	struct event e = {};
 
-	if (!traced(sk, IPPROTO_TCP, sk_local_port(sk), DIR_IN) || !owner_traced(owner))
+	if (!traced(sk, IPPROTO_TCP, sk_local_port(sk, btf), DIR_IN, btf) || !owner_traced(owner))
 		return;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = kind;
 	e.dir = DIR_IN;
@@ -211,21 +217,21 @@ static __always_inline void listener_event(const struct sock *sk, __u8 kind,
 }
 
 /* listen(): remember the owner of the port's passive sockets. */
-static __always_inline int handle_listen(const struct sock *sk)
+static __always_inline int handle_listen(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
+	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
 	struct listener_owner owner = { .sk = (__u64)sk };
 
 	current_owner(&owner.proc);
 	bpf_map_update_elem(&listeners, &lk, &owner, BPF_ANY);
-	listener_event(sk, EV_LISTEN, &owner.proc);
+	listener_event(sk, EV_LISTEN, &owner.proc, btf);
 	return 0;
 }
 
 /* The listener's owner is who called listen() (or held it at start), not who closes it. */
-static __always_inline int handle_listen_close(const struct sock *sk)
+static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
+	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
 	struct listener_owner *entry = bpf_map_lookup_elem(&listeners, &lk);
 	struct proc owner;
 
@@ -236,7 +242,7 @@ static __always_inline int handle_listen_close(const struct sock *sk)
 	} else {
 		current_owner(&owner);
 	}
-	listener_event(sk, EV_LISTEN_CLOSE, &owner);
+	listener_event(sk, EV_LISTEN_CLOSE, &owner, btf);
 	return 0;
 }
 
@@ -250,28 +256,30 @@ static __always_inline int handle_listen_close(const struct sock *sk)
  * --pid and --comm look at the listen() caller on both: the acceptor is not
  * known yet, and an accept hook is not on every kernel.
  */
-static __always_inline int handle_passive_established(const struct sock *sk)
+static __always_inline int handle_passive_established(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
+	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
+	const struct tcp_sock *tp;
 	__u64 key = (__u64)sk;
 	struct event e = {};
 
-	if (!traced(sk, IPPROTO_TCP, lk.port, DIR_IN))
+	if (!traced(sk, IPPROTO_TCP, lk.port, DIR_IN, btf))
 		return 0;
 	owner = bpf_map_lookup_elem(&listeners, &lk);
 	if (!owner_traced(owner ? &owner->proc : NULL))
 		return 0;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = EV_ACCEPT;
 	e.dir = DIR_IN;
-	e.lat_ns = (__u64)(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3) * 1000;
+	tp = sk_tcp(sk, btf);
+	e.lat_ns = tp ? (__u64)(KREAD(btf, tp, srtt_us) >> 3) * 1000 : 0;
 	if (accept_hooked)
 		bpf_map_update_elem(&accept_queue, &key, &e.ts_ns, BPF_ANY);
 	else if (owner)
 		event_owner(&e, &owner->proc);
-	conn_open(sk, lk.port, DIR_IN, e.ts_ns);
+	conn_open(sk, lk.port, DIR_IN, e.ts_ns, btf);
 	event_emit(&e);
 	return 0;
 }
@@ -281,7 +289,7 @@ static __always_inline int handle_passive_established(const struct sock *sk)
  * ESTABLISHED to now. Sockets not in accept_queue (another protocol, an
  * untraced port, established before attach) cost one failed lookup.
  */
-static __always_inline int handle_accepted(const struct sock *sk)
+static __always_inline int handle_accepted(const struct sock *sk, bool btf)
 {
 	__u64 key = (__u64)sk, *established;
 	struct proc owner;
@@ -290,7 +298,7 @@ static __always_inline int handle_accepted(const struct sock *sk)
 	established = bpf_map_lookup_elem(&accept_queue, &key);
 	if (!established)
 		return 0;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = EV_ACCEPTED;
 	e.dir = DIR_IN;
@@ -313,13 +321,13 @@ static __always_inline int handle_accepted(const struct sock *sk)
  * the syscall returns, so a peer's FIN in between (a client that closes at
  * once) would look like a miss, and the hook is about to see that accept().
  */
-static __always_inline int handle_passive_leaving(const struct sock *sk)
+static __always_inline int handle_passive_leaving(const struct sock *sk, bool btf)
 {
 	__u64 key = (__u64)sk;
 
 	if (!accept_hooked || accept_at_exit || !bpf_map_lookup_elem(&accept_queue, &key))
 		return 0;
-	if (!BPF_CORE_READ(sk, sk_socket))
+	if (!KREAD(btf, sk, sk_socket))
 		return 0; /* closing while still in the queue: accept() may yet take it */
 	stat_inc(STAT_ACCEPT_MISSED);
 	bpf_map_delete_elem(&accept_queue, &key);
@@ -332,9 +340,9 @@ static __always_inline int handle_passive_leaving(const struct sock *sk)
  * the kernel sends the reset of an abortive close (unread data, SO_LINGER 0)
  * only after the socket is already in CLOSE.
  */
-static __always_inline int handle_conn_close(const struct sock *sk)
+static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	const struct tcp_sock *tp = sk_tcp(sk, btf);
 	__u64 key = (__u64)sk;
 	struct event e = {};
 	struct conn *c;
@@ -343,22 +351,24 @@ static __always_inline int handle_conn_close(const struct sock *sk)
 	if (!c || (c->flags & CONN_CLOSED))
 		return 0;
 	c->flags |= CONN_CLOSED;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = EV_CLOSE;
 	e.dir = c->dir;
 	conn_ports(&e, c);
 	e.lat_ns = c->start_ns ? e.ts_ns - c->start_ns : 0;
-	e.bytes_sent = tcp_payload_sent(tp);
-	e.bytes_received = tcp_payload_received(sk);
-	e.retrans = BPF_CORE_READ(tp, total_retrans);
+	if (tp) {
+		e.bytes_sent = tcp_payload_sent(tp, btf);
+		e.bytes_received = tcp_payload_received(tp, btf);
+		e.retrans = KREAD(btf, tp, total_retrans);
+	}
 	e.flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
 	event_emit(&e);
 	return 0;
 }
 
 /* A reset on a connection: noted for its close, or reported now if it came after. */
-static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
+static __always_inline int handle_reset(const struct sock *sk, __u8 flag, bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
@@ -368,8 +378,8 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 	if (!c)
 		return 0;
 	/* Another socket at a reused address? (CLOSE releases the local port: 0.) */
-	lport = sk_local_port(sk);
-	if (c->dport != sk_remote_port(sk) || (lport && lport != c->sport)) {
+	lport = sk_local_port(sk, btf);
+	if (c->dport != sk_remote_port(sk, btf) || (lport && lport != c->sport)) {
 		bpf_map_delete_elem(&conns, &key);
 		return 0;
 	}
@@ -377,7 +387,7 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag)
 		c->flags |= flag;
 		return 0;
 	}
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = EV_RESET;
 	e.dir = c->dir;
@@ -432,13 +442,13 @@ static __always_inline __u16 msghdr_peer(const struct msghdr *msg, struct udp_pe
 }
 
 /* A connected socket's remote address. */
-static __always_inline void sk_peer(const struct sock *sk, struct udp_peer_key *peer)
+static __always_inline void sk_peer(const struct sock *sk, struct udp_peer_key *peer, bool btf)
 {
-	peer->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	peer->family = KREAD(btf, sk, __sk_common.skc_family);
 	if (peer->family == AF_INET6)
-		BPF_CORE_READ_INTO(&peer->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+		KREAD_INTO(btf, &peer->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
 	else
-		peer->addr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		peer->addr[0] = KREAD(btf, sk, __sk_common.skc_daddr);
 	peer_fold_v4mapped(peer);
 }
 
@@ -476,7 +486,7 @@ static __always_inline void udp_request(const struct sock *sk)
 }
 
 /* UDP "out": the first datagram back on the same socket stops it: one sample. */
-static __always_inline void udp_response(const struct sock *sk, const struct udp_key *row)
+static __always_inline void udp_response(const struct sock *sk, const struct udp_key *row, bool btf)
 {
 	__u64 key = (__u64)sk, *sent = bpf_map_lookup_elem(&udp_pending, &key);
 	struct proc owner;
@@ -484,7 +494,7 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 
 	if (!sent)
 		return;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.proto = IPPROTO_UDP;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.lat_ns = e.ts_ns - *sent;
@@ -508,10 +518,10 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
  * peer).
  */
 static __always_inline int handle_udp(const struct sock *sk, const struct msghdr *msg, long ret,
-				      bool send)
+				      bool send, bool btf)
 {
 	struct udp_counts *cnt, zero = {};
-	__u16 lport = sk_local_port(sk), rport = sk_remote_port(sk);
+	__u16 lport = sk_local_port(sk, btf), rport = sk_remote_port(sk, btf);
 	struct udp_peer_key peer = {};
 
 	if (ret < 0 && !send)
@@ -527,7 +537,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		stat_inc(STAT_UDP_NO_PORT);
 		return 0;
 	}
-	if (!traced(sk, IPPROTO_UDP, peer.row.port, peer.row.dir) || !current_traced())
+	if (!traced(sk, IPPROTO_UDP, peer.row.port, peer.row.dir, btf) || !current_traced())
 		return 0;
 	cnt = bpf_map_lookup_elem(&udp_rows, &peer.row);
 	if (!cnt) {
@@ -550,7 +560,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 	}
 	/* The remote address, read only for traffic that is counted (and only once). */
 	if (rport)
-		sk_peer(sk, &peer);
+		sk_peer(sk, &peer, btf);
 	else if (!peer.family)
 		msghdr_peer(msg, &peer);
 	udp_count_peer(cnt, &peer);
@@ -558,24 +568,25 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		if (send)
 			udp_request(sk);
 		else
-			udp_response(sk, &peer.row);
+			udp_response(sk, &peer.row, btf);
 	}
 	return 0;
 }
 
 /* One TCP state change, mapped onto the handlers above. */
-static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate, int newstate)
+static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate, int newstate,
+					    bool btf)
 {
 	__u64 key = (__u64)sk;
 
 	switch (newstate) {
 	case TCP_SYN_SENT:
-		return connect_via_state ? handle_connect_start(sk) : 0;
+		return connect_via_state ? handle_connect_start(sk, btf) : 0;
 	case TCP_LISTEN:
-		return handle_listen(sk);
+		return handle_listen(sk, btf);
 	case TCP_ESTABLISHED:
 		if (oldstate == TCP_SYN_SENT)
-			return handle_connect_done(sk, true);
+			return handle_connect_done(sk, true, btf);
 		if (oldstate != TCP_SYN_RECV)
 			return 0;
 		/*
@@ -583,24 +594,24 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 		 * child has no struct socket until accept() (sk_clone_lock() clears
 		 * sk_socket); an active opener has one. One read, no map lookup.
 		 */
-		if (BPF_CORE_READ(sk, sk_socket))
-			return handle_connect_done(sk, true);
-		return handle_passive_established(sk);
+		if (KREAD(btf, sk, sk_socket))
+			return handle_connect_done(sk, true, btf);
+		return handle_passive_established(sk, btf);
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)
-			return handle_connect_done(sk, false);
+			return handle_connect_done(sk, false, btf);
 		/* Only a handshake can close from SYN_RECV: look it up there, not on every close.
 		 */
 		if (oldstate == TCP_SYN_RECV && bpf_map_lookup_elem(&inflight, &key))
-			return handle_connect_done(sk, false);
+			return handle_connect_done(sk, false, btf);
 		if (oldstate == TCP_LISTEN)
-			return handle_listen_close(sk);
+			return handle_listen_close(sk, btf);
 		break;
 	}
 	if (oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT)
-		handle_passive_leaving(sk);
+		handle_passive_leaving(sk, btf);
 	if (newstate == TCP_CLOSE)
-		return handle_conn_close(sk);
+		return handle_conn_close(sk, btf);
 	return 0;
 }
 
@@ -611,22 +622,22 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	if (sk_protocol(sk) != IPPROTO_TCP)
+	if (sk_protocol(sk, SK_BTF) != IPPROTO_TCP)
 		return 0;
-	return handle_tcp_state(sk, oldstate, newstate);
+	return handle_tcp_state(sk, oldstate, newstate, SK_BTF);
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tp_tcp_receive_reset, const struct sock *sk)
 {
-	return handle_reset(sk, EVF_RST_RECV);
+	return handle_reset(sk, EVF_RST_RECV, SK_BTF);
 }
 
 /* sk is NULL for a reset in reply to a segment that matched no socket. */
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
 {
-	return sk ? handle_reset(sk, EVF_RST_SENT) : 0;
+	return sk ? handle_reset(sk, EVF_RST_SENT, SK_BTF) : 0;
 }
 
 /*
@@ -638,9 +649,10 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
  * written to the iterator's output as a struct event, and remembered for its
  * close. BPF_NOEXIST: a connection the hooks already saw is not counted twice.
  */
-static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state)
+static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state,
+				     bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk) };
+	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
 	struct conn c = {};
 	struct event e = {};
@@ -660,16 +672,16 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	owner = bpf_map_lookup_elem(&listeners, &lk);
 	c.dir = owner ? DIR_IN : DIR_OUT;
 	c.sport = lk.port;
-	c.dport = sk_remote_port(sk);
+	c.dport = sk_remote_port(sk, btf);
 	c.port = c.dir == DIR_IN ? c.sport : c.dport;
-	if (!traced(sk, IPPROTO_TCP, c.port, c.dir))
+	if (!traced(sk, IPPROTO_TCP, c.port, c.dir, btf))
 		return 0;
 	/* "in": the listener's owner; "out": who called connect() is not known now. */
 	if (!owner_traced(owner ? &owner->proc : NULL))
 		return 0;
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
 		return 0;
-	sk_fill_tuple(&e, sk);
+	sk_fill_tuple(&e, sk, btf);
 	e.kind = EV_EXISTING;
 	e.dir = c.dir;
 	e.ts_ns = bpf_ktime_get_ns();
@@ -678,11 +690,12 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 }
 
 /* A listening socket open at start: its inode, if the socket filters keep it. */
-static __always_inline void seed_listener(struct seq_file *seq, const struct sock *sk, __u8 proto)
+static __always_inline void seed_listener(struct seq_file *seq, const struct sock *sk, __u8 proto,
+					  bool btf)
 {
 	__u64 ino;
 
-	if (!traced(sk, proto, sk_local_port(sk), DIR_IN))
+	if (!traced(sk, proto, sk_local_port(sk, btf), DIR_IN, btf))
 		return;
 	ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	bpf_seq_write(seq, &ino, sizeof(ino));
@@ -704,15 +717,15 @@ int iter_tcp_seed(struct bpf_iter__tcp *ctx)
 		return 0;
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (seed_pass == 1)
-		return seed_conn(ctx->meta->seq, sk, state);
+		return seed_conn(ctx->meta->seq, sk, state, SK_RAW);
 	if (state != TCP_LISTEN)
 		return 0;
-	lk.netns = sk_netns(sk);
-	lk.port = sk_local_port(sk);
+	lk.netns = sk_netns(sk, SK_RAW);
+	lk.port = sk_local_port(sk, SK_RAW);
 	owner.sk = (__u64)sk;
 	/* Owner unknown here (pid 0): user space gives it the holder it found. */
 	bpf_map_update_elem(&listeners, &lk, &owner, BPF_NOEXIST);
-	seed_listener(ctx->meta->seq, sk, IPPROTO_TCP);
+	seed_listener(ctx->meta->seq, sk, IPPROTO_TCP, SK_RAW);
 	return 0;
 }
 
@@ -722,8 +735,8 @@ int iter_udp_seed(struct bpf_iter__udp *ctx)
 {
 	const struct sock *sk = (const struct sock *)ctx->udp_sk;
 
-	if (sk && !sk_remote_port(sk) && sk_local_port(sk))
-		seed_listener(ctx->meta->seq, sk, IPPROTO_UDP);
+	if (sk && !sk_remote_port(sk, SK_RAW) && sk_local_port(sk, SK_RAW))
+		seed_listener(ctx->meta->seq, sk, IPPROTO_UDP, SK_RAW);
 	return 0;
 }
 
@@ -731,13 +744,13 @@ int iter_udp_seed(struct bpf_iter__udp *ctx)
 SEC("fentry/tcp_connect")
 int BPF_PROG(fentry_tcp_connect, struct sock *sk)
 {
-	return handle_connect_start(sk);
+	return handle_connect_start(sk, SK_RAW);
 }
 
 SEC("kprobe/tcp_connect")
 int BPF_KPROBE(kprobe_tcp_connect, struct sock *sk)
 {
-	return handle_connect_start(sk);
+	return handle_connect_start(sk, SK_RAW);
 }
 
 /*
@@ -751,13 +764,13 @@ int BPF_PROG(fexit_inet_csk_accept)
 	__u64 newsk = 0;
 
 	bpf_get_func_ret(ctx, &newsk);
-	return handle_accepted((const struct sock *)newsk);
+	return handle_accepted((const struct sock *)newsk, SK_RAW);
 }
 
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(kretprobe_inet_csk_accept, const struct sock *newsk)
 {
-	return handle_accepted(newsk);
+	return handle_accepted(newsk, SK_RAW);
 }
 
 /* Layout of a syscalls:sys_exit_* record (see its format file in tracefs). */
@@ -789,7 +802,7 @@ int tp_sys_exit_accept4(const struct syscall_exit *ctx)
 {
 	const struct sock *sk = fd_sock(ctx->ret);
 
-	return sk ? handle_accepted(sk) : 0;
+	return sk ? handle_accepted(sk, SK_RAW) : 0;
 }
 
 SEC("tp/syscalls/sys_exit_accept")
@@ -797,7 +810,7 @@ int tp_sys_exit_accept(const struct syscall_exit *ctx)
 {
 	const struct sock *sk = fd_sock(ctx->ret);
 
-	return sk ? handle_accepted(sk) : 0;
+	return sk ? handle_accepted(sk, SK_RAW) : 0;
 }
 
 /*
@@ -812,7 +825,7 @@ static __always_inline int fexit_udp(unsigned long long *ctx, bool send)
 
 	bpf_get_func_ret(ctx, &ret);
 	return handle_udp((const struct sock *)ctx[0], (const struct msghdr *)ctx[1], (long)ret,
-			  send);
+			  send, SK_RAW);
 }
 
 SEC("fexit/udp_sendmsg")
@@ -855,7 +868,8 @@ static __always_inline int kprobe_udp_return(long ret, bool send)
 
 	if (!call)
 		return 0;
-	handle_udp((const struct sock *)call->sk, (const struct msghdr *)call->msg, ret, send);
+	handle_udp((const struct sock *)call->sk, (const struct msghdr *)call->msg, ret, send,
+		   SK_RAW);
 	bpf_map_delete_elem(&udp_calls, &id);
 	return 0;
 }
@@ -915,13 +929,14 @@ int BPF_KRETPROBE(kretprobe_udpv6_recvmsg, long ret)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	return sk_protocol(sk) == IPPROTO_UDP ? handle_udp(sk, NULL, ret, true) : 0;
+	return sk_protocol(sk, SK_BTF) == IPPROTO_UDP ? handle_udp(sk, NULL, ret, true, SK_BTF) : 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	return sk_protocol(sk) == IPPROTO_UDP ? handle_udp(sk, NULL, ret, false) : 0;
+	return sk_protocol(sk, SK_BTF) == IPPROTO_UDP ? handle_udp(sk, NULL, ret, false, SK_BTF)
+						      : 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
