@@ -136,6 +136,7 @@ static void report_cost(struct run *run, struct report *r)
 	for (size_t i = 0; i < n; i++) {
 		r->probe_runs += c[i].runs;
 		r->probe_ns += c[i].run_ns;
+		r->probe_misses += c[i].misses;
 		if (c[i].run_ns)
 			log_debug("probe %-28s %10llu runs %6.0f ns per run", c[i].name,
 				  (unsigned long long)c[i].runs, (double)c[i].run_ns / c[i].runs);

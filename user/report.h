@@ -27,7 +27,8 @@ struct report {
 	/* What the run cost (summary only): socktrace's own CPU since attach, its probes'. */
 	double cpu_s;
 	uint64_t probe_runs;
-	uint64_t probe_ns; /* 0: not timed (kernel.bpf_stats_enabled off, no -v) */
+	uint64_t probe_ns;     /* 0: not timed (kernel.bpf_stats_enabled off, no -v) */
+	uint64_t probe_misses; /* runs the kernel skipped (struct probe_cost) */
 };
 
 #endif /* REPORT_H */

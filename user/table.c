@@ -308,6 +308,12 @@ static void cost_line(FILE *out, const struct report *r)
 			(double)r->probe_ns / (double)r->probe_runs, (double)r->probe_ns / 1e9);
 	else
 		fprintf(out, " (time per run: -v, or sysctl kernel.bpf_stats_enabled=1)\n");
+	if (r->probe_misses)
+		fprintf(out,
+			"missed: the kernel skipped %llu probe runs (a probe interrupted on its "
+			"CPU by another run of itself); the figures below may be short by as "
+			"many events\n",
+			(unsigned long long)r->probe_misses);
 }
 
 int table__summary(FILE *out, const struct report *r)

@@ -490,7 +490,8 @@ size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max)
 	struct bpf_program *prog;
 	size_t n = 0;
 
-	bpf_object__for_each_program(prog, t->skel->obj) {
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -498,11 +499,13 @@ size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max)
 		/* The start snapshot's iterators are not probes. */
 		if (n == max || fd < 0 || bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		    (!info.run_cnt && !info.recursion_misses))
 			continue;
 		out[n].name = bpf_program__name(prog);
 		out[n].runs = info.run_cnt;
 		out[n].run_ns = info.run_time_ns;
+		out[n].misses = info.recursion_misses;
 		n++;
 	}
 	return n;

@@ -79,14 +79,20 @@ int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx);
  */
 int tracer__measure_probes(struct tracer *t);
 
-/* One program's runs since load, and their time (0 when the kernel does not time them). */
+/*
+ * One program's runs since load, and their time (0 when the kernel does not
+ * time them). misses: runs the kernel skipped because the program was already
+ * running on that CPU (a softirq's state change interrupting the program in a
+ * process's connect(), say): whatever those would have counted is missing.
+ */
 struct probe_cost {
 	const char *name;
 	uint64_t runs;
 	uint64_t run_ns;
+	uint64_t misses;
 };
 
-/* The programs that ran (iterators left out), at most max; returns how many. */
+/* The programs that ran or missed (iterators left out), at most max; returns how many. */
 size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max);
 
 /* Deliver queued events, waiting up to timeout_ms. Count, or -errno (-EINTR on a signal). */

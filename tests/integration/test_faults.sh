@@ -158,10 +158,11 @@ inflight() {
 
 # More connects than the in-flight map holds, all left unanswered (the server's
 # namespace drops their SYNs; the client's gives up after two retries, ~7 s): each is
-# counted failed by timeout, exactly, the map never holds more than its size, and it is
-# empty once the kernel has given up on them all.
+# counted failed by timeout, exactly (but for probe runs the kernel skipped and socktrace
+# reports), the map never holds more than its size, and it is empty once the kernel has
+# given up on them all.
 test_fault_syn_flood() {
-	local p n base max peak early no_start
+	local p n base max peak early no_start left skipped failed
 	netns_pair || return 1
 	read -r p < <(free_ports 1)
 	ip netns exec "$NS_S" nft -f - <<NFT || return 1
@@ -187,13 +188,23 @@ NFT
 		test "$peak" -gt 0 -a "$peak" -le "$max"
 	wait "$flood"
 	check "every connect timed out" 0 $?
-	check "in-flight entries after" "0 $max" "$(inflight)"
+	read -r left _ < <(inflight) || return 1
 	stop_socktrace
 	check "exit status" 0 $?
-	check "failed" $n "$(csv_sum "$TMP/out.csv" "$p" out failed)"
-	check "failed_timeout" $n "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
+	# A timeout's CLOSE runs in softirq; when it interrupts the state probe in a
+	# connect() on the same CPU, the kernel skips that run (it counts it, and socktrace
+	# says how many). Each such run is one failure not counted and one in-flight entry
+	# left, so the counts are exact up to the runs the summary says were skipped.
+	skipped=$(sed -n 's/^missed: the kernel skipped \([0-9]*\) probe runs.*/\1/p' "$TMP/st.out")
+	skipped=${skipped:-0}
+	failed=$(csv_sum "$TMP/out.csv" "$p" out failed)
+	check_true "in-flight entries after: $left, more than the $skipped runs skipped" \
+		test "$left" -le "$skipped"
+	check_true "failed: $failed, fewer than $n less the $skipped runs skipped" \
+		test "$failed" -ge $((n - skipped)) -a "$failed" -le "$n"
+	check "failed_timeout" "$failed" "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
 	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
-	check "summary reasons" "failed $p/tcp out: timeout $n" \
+	check "summary reasons" "failed $p/tcp out: timeout $failed" \
 		"$(grep "^failed $p/tcp out:" "$TMP/st.out")"
 	check "lost" 0 "$(sed -n 's/^socktrace summary:.* \([0-9]*\) lost$/\1/p' "$TMP/st.out")"
 	# Those the map let go are counted all the same, without latency: at most those
