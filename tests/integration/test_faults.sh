@@ -194,7 +194,7 @@ NFT
 	# Every connect is counted failed, or is still in the in-flight map: under this flood
 	# the tracepoint at times does not report a few SYN_SENT -> CLOSE changes at all (a
 	# bpftrace one-liner on sock:inet_sock_set_state, run beside it, missed the same
-	# number), so socktrace never sees those end. Seen: 0 to 134 of 18,384.
+	# number), so socktrace never sees those end. Seen: 0 to 927 of 18,384.
 	check "failed ($failed) + still in flight ($left)" $n $((failed + left))
 	check "failed_timeout" "$failed" "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
 	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
