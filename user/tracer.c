@@ -490,8 +490,7 @@ size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max)
 	struct bpf_program *prog;
 	size_t n = 0;
 
-	bpf_object__for_each_program(prog, t->skel->obj)
-	{
+	bpf_object__for_each_program(prog, t->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);

@@ -137,8 +137,9 @@ retrans_segs() {
 
 # Retransmits, provoked: each namespace drops every tenth TCP segment of port P it
 # receives, the first included (nftables' numgen inc, not random: a random tenth missed
-# every server segment in one CI run; the kernel the tests run on has no netem). What socktrace counts
-# per row must equal what each namespace's kernel counted, as nothing else runs there.
+# every server segment in one CI run; the kernel the tests run on has no netem). What
+# socktrace counts per row must equal what each namespace's kernel counted, as nothing
+# else runs there.
 test_retransmits_match_kernel_counters() {
 	local n=3 y=300000 i ns server
 	netns_pair || return 1
