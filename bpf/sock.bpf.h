@@ -21,6 +21,13 @@
  * TCP connection (BENCHMARKS.md). btf is a constant at every call site: after
  * inlining the compiler keeps one branch, and the verifier never sees a
  * plain load from a pointer it does not know.
+ *
+ * Scalar fields only. A plain load of a pointer field (sk->sk_socket,
+ * skc_net.net) makes the kernel's verifier ask whether the pointer it gets is
+ * trusted, by looking names up in the kernel's BTF one type at a time: about
+ * 1 ms per load per path it explores. Those loads cost socktrace 100 ms of
+ * start-up on 6.18 (perf: btf_nested_type_is_trusted), so pointer fields are
+ * always probe reads (sk_netns(), sk_has_socket()).
  */
 #define SK_BTF true  /* tp_btf: an argument the verifier knows by its type */
 #define SK_RAW false /* kprobes, fexit's ctx[], iterators, a pointer read from memory */
@@ -46,11 +53,19 @@ static __always_inline __u16 sk_remote_port(const struct sock *sk, bool btf)
 	return bpf_ntohs(KREAD(btf, sk, __sk_common.skc_dport));
 }
 
-static __always_inline __u32 sk_netns(const struct sock *sk, bool btf)
+/* Probe reads on every hook: pointer fields (see KREAD()). */
+static __always_inline __u32 sk_netns(const struct sock *sk)
 {
-	if (btf)
-		return sk->__sk_common.skc_net.net->ns.inum;
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/*
+ * Whether the socket has its struct socket: a listener's child gets one only
+ * in accept() (sk_clone_lock() clears sk_socket); an active opener has one.
+ */
+static __always_inline bool sk_has_socket(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_socket) != NULL;
 }
 
 /*
@@ -118,7 +133,7 @@ static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk
 	e->family = sk_family(sk, btf); /* IPv4-mapped IPv6 is reported as IPv4 */
 	e->sport = sk_local_port(sk, btf);
 	e->dport = sk_remote_port(sk, btf);
-	e->netns = sk_netns(sk, btf);
+	e->netns = sk_netns(sk);
 	e->proto = IPPROTO_TCP;
 	if (e->family == AF_INET6) {
 		KREAD_INTO(btf, &e->saddr_v6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);

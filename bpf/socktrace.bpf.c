@@ -63,7 +63,7 @@ static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port
 {
 	if ((filter_proto && proto != filter_proto) || (filter_dir >= 0 && dir != filter_dir))
 		return false;
-	if (!port_traced(port) || (filter_netns && sk_netns(sk, btf) != filter_netns))
+	if (!port_traced(port) || (filter_netns && sk_netns(sk) != filter_netns))
 		return false;
 	if (filter_family && sk_family(sk, btf) != filter_family)
 		return false;
@@ -219,7 +219,7 @@ static __always_inline void listener_event(const struct sock *sk, __u8 kind,
 /* listen(): remember the owner of the port's passive sockets. */
 static __always_inline int handle_listen(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
+	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk, btf) };
 	struct listener_owner owner = { .sk = (__u64)sk };
 
 	current_owner(&owner.proc);
@@ -231,7 +231,7 @@ static __always_inline int handle_listen(const struct sock *sk, bool btf)
 /* The listener's owner is who called listen() (or held it at start), not who closes it. */
 static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
+	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk, btf) };
 	struct listener_owner *entry = bpf_map_lookup_elem(&listeners, &lk);
 	struct proc owner;
 
@@ -258,7 +258,7 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
  */
 static __always_inline int handle_passive_established(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
+	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
 	const struct tcp_sock *tp;
 	__u64 key = (__u64)sk;
@@ -327,7 +327,7 @@ static __always_inline int handle_passive_leaving(const struct sock *sk, bool bt
 
 	if (!accept_hooked || accept_at_exit || !bpf_map_lookup_elem(&accept_queue, &key))
 		return 0;
-	if (!KREAD(btf, sk, sk_socket))
+	if (!sk_has_socket(sk))
 		return 0; /* closing while still in the queue: accept() may yet take it */
 	stat_inc(STAT_ACCEPT_MISSED);
 	bpf_map_delete_elem(&accept_queue, &key);
@@ -590,11 +590,10 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 		if (oldstate != TCP_SYN_RECV)
 			return 0;
 		/*
-		 * SYN_RECV is also the middle of a simultaneous open. A listener's
-		 * child has no struct socket until accept() (sk_clone_lock() clears
-		 * sk_socket); an active opener has one. One read, no map lookup.
+		 * SYN_RECV is also the middle of a simultaneous open: a listener's
+		 * child has no struct socket yet. One read, no map lookup.
 		 */
-		if (KREAD(btf, sk, sk_socket))
+		if (sk_has_socket(sk))
 			return handle_connect_done(sk, true, btf);
 		return handle_passive_established(sk, btf);
 	case TCP_CLOSE:
@@ -652,7 +651,7 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
 static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state,
 				     bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk, btf), .port = sk_local_port(sk, btf) };
+	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
 	struct conn c = {};
 	struct event e = {};
@@ -720,7 +719,7 @@ int iter_tcp_seed(struct bpf_iter__tcp *ctx)
 		return seed_conn(ctx->meta->seq, sk, state, SK_RAW);
 	if (state != TCP_LISTEN)
 		return 0;
-	lk.netns = sk_netns(sk, SK_RAW);
+	lk.netns = sk_netns(sk);
 	lk.port = sk_local_port(sk, SK_RAW);
 	owner.sk = (__u64)sk;
 	/* Owner unknown here (pid 0): user space gives it the holder it found. */

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "hooks.h"
@@ -124,13 +125,11 @@ static bool target_exists(const struct btf *vmlinux, const struct bpf_program *p
 	return true;
 }
 
-void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend only)
+void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend only,
+		    const struct btf *vmlinux)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *prog;
 
-	if (!vmlinux)
-		log_debug("cannot read the kernel's BTF: %s", strerror(errno));
 	bpf_object__for_each_program(prog, obj)
 	{
 		const char *name = bpf_program__name(prog);
@@ -155,7 +154,26 @@ void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend 
 		}
 		bpf_program__set_autoload(prog, load);
 	}
-	btf__free(vmlinux);
+}
+
+int hooks__try_trampoline(const struct btf *vmlinux)
+{
+	const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, fd;
+
+	id = vmlinux ? btf__find_by_name_kind(vmlinux, "tcp_connect", BTF_KIND_FUNC) : -1;
+	if (id <= 0)
+		return 0;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "st_try_fentry", "GPL", ret0, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog)

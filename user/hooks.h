@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "backend.h"
 
+struct btf;
 struct bpf_object;
 struct bpf_link;
 struct bpf_program;
@@ -52,10 +53,20 @@ const char *hooks__describe(enum hook_id id, enum backend b);
 /*
  * Before load: turn off autoload for programs socktrace will not attach
  * (other backends than `only`, unless BACKEND_AUTO) and for those whose
- * kernel function or event does not exist here, and for backends whose
- * programs already failed to load (h->load_err).
+ * kernel function or event does not exist in `vmlinux` (the kernel's BTF;
+ * NULL: unreadable), and for backends whose programs already failed to load
+ * (h->load_err).
  */
-void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend only);
+void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend only,
+		    const struct btf *vmlinux);
+
+/*
+ * Does this kernel load BPF trampoline (fentry/fexit) programs? One tiny
+ * fentry program on tcp_connect answers: 0, or the -errno its load gave.
+ * 0 as well when that cannot be asked (no BTF, no tcp_connect in it): the
+ * real load then decides.
+ */
+int hooks__try_trampoline(const struct btf *vmlinux);
 
 /* Why a program is not loaded: -ENOENT (no such target here) or its backend's load error. */
 int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "filter.h"
 #include "hooks.h"
 #include "iter.h"
@@ -147,6 +148,36 @@ static int forced_fail(const char *what, enum backend b, int err)
 }
 
 /*
+ * Before the open: the kernel's BTF says which targets exist, and one tiny
+ * fentry program whether trampolines load at all (else the whole object
+ * fails to load, and is parsed, relocated and verified a second time).
+ */
+static int open_prepared(struct tracer *t, const struct tracer_opts *opts, bool first)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int err;
+
+	if (!vmlinux)
+		log_debug("cannot read the kernel's BTF: %s", strerror(errno));
+	if (first && (opts->backend == BACKEND_AUTO || opts->backend == BACKEND_FENTRY)) {
+		err = hooks__try_trampoline(vmlinux);
+		if (err)
+			log_debug("a test fentry program does not load (%s): no fentry programs",
+				  strerror(-err));
+		t->hooks.load_err[BACKEND_FENTRY] = err;
+	}
+	t->skel = socktrace_bpf__open();
+	err = t->skel ? 0 : -errno;
+	if (t->skel) {
+		configure(t->skel, opts);
+		hooks__prepare(&t->hooks, t->skel->obj, opts->backend, vmlinux);
+	}
+	/* Freed before the load reads its own copy: one 4 MB copy at a time. */
+	btf__free(vmlinux);
+	return err;
+}
+
+/*
  * Open, configure and load. Every program this run may attach is loaded, so
  * the verifier sees them all. A failed load is retried without the fentry
  * programs, then without the kprobe ones: a kernel that cannot load a backend
@@ -157,13 +188,11 @@ static int load(struct tracer *t, const struct tracer_opts *opts)
 	enum backend drop;
 	int err;
 
-	for (;;) {
+	for (bool first = true;; first = false) {
+		err = open_prepared(t, opts, first);
+		if (err)
+			return fail(err, "open BPF object");
 		drop = next_drop(&t->hooks, opts->backend);
-		t->skel = socktrace_bpf__open();
-		if (!t->skel)
-			return fail(-errno, "open BPF object");
-		configure(t->skel, opts);
-		hooks__prepare(&t->hooks, t->skel->obj, opts->backend);
 		quiet_warnings = drop != BACKEND_MAX; /* the last try shows the verifier's log */
 		err = socktrace_bpf__load(t->skel);
 		quiet_warnings = false;
