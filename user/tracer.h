@@ -95,7 +95,10 @@ struct probe_cost {
 /* The programs that ran or missed (iterators left out), at most max; returns how many. */
 size_t tracer__probe_costs(struct tracer *t, struct probe_cost *out, size_t max);
 
-/* Deliver queued events, waiting up to timeout_ms. Count, or -errno (-EINTR on a signal). */
+/*
+ * Deliver queued events, waiting up to timeout_ms (less at a high event rate:
+ * see plan_next_wait()). Count, or -errno (-EINTR on a signal).
+ */
 int tracer__poll(struct tracer *t, int timeout_ms);
 
 /* Deliver everything queued without waiting. */
