@@ -283,6 +283,7 @@ static int report_summary(struct run *run)
 	uint64_t no_start = tracer__stat(run->tracer, STAT_NO_START);
 	uint64_t missed = tracer__stat(run->tracer, STAT_ACCEPT_MISSED);
 	uint64_t no_port = tracer__stat(run->tracer, STAT_UDP_NO_PORT);
+	size_t in_progress = tracer__connects_in_progress(run->tracer);
 	struct report r;
 	int err;
 
@@ -296,6 +297,9 @@ static int report_summary(struct run *run)
 		log_info("%llu connects began before tracing (or left the in-flight map): "
 			 "counted without latency or owner",
 			 (unsigned long long)no_start);
+	if (in_progress)
+		log_info("%zu connects were still in their handshake at exit: not in the counts",
+			 in_progress);
 	if (no_port)
 		log_info("%llu UDP datagrams had no service port (an unconnected socket on an "
 			 "ephemeral port, and a hook that does not see the address): not counted",

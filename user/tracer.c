@@ -643,6 +643,36 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot)
 	return sum;
 }
 
+/*
+ * Counted in batches (BPF_MAP_LOOKUP_BATCH walks the buckets): the probes are
+ * still attached, and a walk with get-next-key starts over whenever the key it
+ * stands on is deleted under it. 0 if the kernel cannot say.
+ */
+size_t tracer__connects_in_progress(struct tracer *t)
+{
+	const struct bpf_map *map = t->skel->maps.inflight;
+	__u32 n = bpf_map__max_entries(map), count;
+	__u64 *keys = calloc(n, sizeof(*keys)), token[2];
+	void *vals = calloc(n, bpf_map__value_size(map));
+	size_t total = 0;
+	int err = 0;
+
+	for (bool first = true; keys && vals && !err; first = false) {
+		count = n;
+		err = bpf_map_lookup_batch(bpf_map__fd(map), first ? NULL : &token[0], &token[1],
+					   keys, vals, &count, NULL);
+		if (err && errno != ENOENT) { /* not the end of the walk: no figure */
+			total = count = 0;
+			break;
+		}
+		total += count;
+		token[0] = token[1];
+	}
+	free(keys);
+	free(vals);
+	return total;
+}
+
 bool tracer__udp(const struct tracer *t)
 {
 	return t->hooks.hook[HOOK_UDP_SEND].backend < BACKEND_MAX &&

@@ -156,22 +156,27 @@ inflight() {
 	"$bpfobjs" maps "$ST_PID" | awk '$1 == "inflight" { print $4, $3; n++ } END { exit n != 1 }'
 }
 
+# drop_syns PORT: the server's namespace (netns_pair) drops every segment to PORT.
+drop_syns() {
+	ip netns exec "$NS_S" nft -f - <<NFT
+table inet synflood {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport $1 drop
+	}
+}
+NFT
+}
+
 # More connects than the in-flight map holds, all left unanswered (the server's
 # namespace drops their SYNs; the client's gives up after two retries, ~7 s): each is
 # counted failed by timeout (or left in flight, when the kernel never reports its end:
 # below), and the map never holds more than its size.
 test_fault_syn_flood() {
-	local p n base max peak early no_start left failed
+	local p n base max peak early no_start left failed said
 	netns_pair || return 1
 	read -r p < <(free_ports 1)
-	ip netns exec "$NS_S" nft -f - <<NFT || return 1
-table inet synflood {
-	chain in {
-		type filter hook input priority 0;
-		tcp dport $p drop
-	}
-}
-NFT
+	drop_syns "$p" || return 1
 	ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_syn_retries=2 || return 1
 	start_socktrace --netns "/run/netns/$NS_C" -p "$p" -i 0.5 --csv "$TMP/out.csv" || return 1
 	read -r base max < <(inflight) && [ -n "$max" ] || return 1
@@ -196,6 +201,9 @@ NFT
 	# bpftrace one-liner on sock:inet_sock_set_state, run beside it, missed the same
 	# number), so socktrace never sees those end. Seen: 0 to 927 of 18,384.
 	check "failed ($failed) + still in flight ($left)" $n $((failed + left))
+	said=$(sed -n 's/^socktrace: \([0-9]*\) connects were still in their handshake at exit.*/\1/p' \
+		"$TMP/st.err")
+	check "still in their handshake at exit, as the summary says" "$left" "${said:-0}"
 	check "failed_timeout" "$failed" "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
 	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
 	check "summary reasons" "failed $p/tcp out: timeout $failed" \
@@ -210,6 +218,28 @@ NFT
 		test "${no_start:-0}" -le $((n - peak))
 	[ "$early" != 0 ] || check_true "connects counted without their start: '$no_start', fewer than the $((n - max)) the map could not hold" \
 		test "${no_start:-0}" -ge $((n - max))
+}
+
+# Connects still waiting for an answer when socktrace stops are in no count, and the
+# summary says how many.
+test_fault_connects_in_handshake_at_exit() {
+	local p n=7 said
+	netns_pair || return 1
+	read -r p < <(free_ports 1)
+	drop_syns "$p" || return 1
+	start_socktrace --netns "/run/netns/$NS_C" -p "$p" --csv "$TMP/out.csv" || return 1
+	ip netns exec "$NS_C" "$peer" flood 10.77.0.2 "$p" $n >"$TMP/flood.out" &
+	PIDS+=($!)
+	wait_until 30 grep -q "^sent" "$TMP/flood.out" || return 1
+	check_true "$n connects in SYN-SENT" \
+		wait_until 10 sh -c "[ \"\$(ip netns exec $NS_C ss -Htn state syn-sent | wc -l)\" = $n ]"
+	stop_socktrace
+	check "exit status" 0 $?
+	said=$(sed -n 's/^socktrace: \([0-9]*\) connects were still in their handshake at exit.*/\1/p' \
+		"$TMP/st.err")
+	check "still in their handshake at exit" $n "$said"
+	check "failed" 0 "$(csv_sum "$TMP/out.csv" "$p" out failed)"
+	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
 }
 
 # Clients that close as soon as they are connected: their FIN can reach the server's
