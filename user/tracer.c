@@ -206,7 +206,7 @@ static int open_prepared(struct tracer *t, const struct tracer_opts *opts, bool 
 		configure(t->skel, opts);
 		hooks__prepare(&t->hooks, t->skel->obj, opts->backend, vmlinux);
 	}
-	/* Freed before the load reads its own copy: one 4 MB copy at a time. */
+	/* Freed before the load reads its own copy: one 5.5 MB copy at a time. */
 	btf__free(vmlinux);
 	return err;
 }
