@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "agg.h"
 #include "check.h"
+#include "clock.h"
 #include "cli.h"
 #include "csv.h"
 #include "events.h"
@@ -105,14 +106,6 @@ struct run {
 	double start, last; /* CLOCK_MONOTONIC seconds */
 	double cpu_start;   /* cpu_seconds() once attached */
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* This process's user + system CPU time so far. */
 static double cpu_seconds(void)

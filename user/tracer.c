@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -13,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include "clock.h"
 #include "filter.h"
 #include "hooks.h"
 #include "iter.h"
@@ -583,14 +583,6 @@ const struct hooks *tracer__hooks(const struct tracer *t)
 	return &t->hooks;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * The probes wake user space themselves only past wakeup_bytes of unread
  * data (bpf/maps.bpf.h), and from there each event they submit may raise an
@@ -602,7 +594,7 @@ static double now_s(void)
  */
 static void plan_next_wait(struct tracer *t, int consumed)
 {
-	double now = now_s(), dt = now - t->drained;
+	double now = now_mono(), dt = now - t->drained;
 	double quarter = t->skel->rodata->wakeup_bytes / 4.0 / RINGBUF_RECORD_BYTES;
 
 	t->early_ms = consumed > 0 && dt > 0 ? 1000.0 * quarter * dt / consumed : 0;
@@ -655,17 +647,19 @@ size_t tracer__connects_in_progress(struct tracer *t)
 	__u64 *keys = calloc(n, sizeof(*keys)), token[2];
 	void *vals = calloc(n, bpf_map__value_size(map));
 	size_t total = 0;
-	int err = 0;
+	int err;
 
-	for (bool first = true; keys && vals && !err; first = false) {
+	for (bool first = true; keys && vals; first = false) {
 		count = n;
 		err = bpf_map_lookup_batch(bpf_map__fd(map), first ? NULL : &token[0], &token[1],
 					   keys, vals, &count, NULL);
 		if (err && errno != ENOENT) { /* not the end of the walk: no figure */
-			total = count = 0;
+			total = 0;
 			break;
 		}
 		total += count;
+		if (err) /* ENOENT: the walk is over, count was its last batch */
+			break;
 		token[0] = token[1];
 	}
 	free(keys);

@@ -168,10 +168,17 @@ table inet synflood {
 NFT
 }
 
+# in_handshake_at_exit: N of the summary's "N connects were still in their handshake
+# at exit" line, or nothing when there is no such line.
+in_handshake_at_exit() {
+	sed -n 's/^socktrace: \([0-9]*\) connects were still in their handshake at exit.*/\1/p' \
+		"$TMP/st.err"
+}
+
 # More connects than the in-flight map holds, all left unanswered (the server's
 # namespace drops their SYNs; the client's gives up after two retries, ~7 s): each is
-# counted failed by timeout (or left in flight, when the kernel never reports its end:
-# below), and the map never holds more than its size.
+# counted failed by timeout (or left in flight, when socktrace's program does not run for
+# its end: below), and the map never holds more than its size.
 test_fault_syn_flood() {
 	local p n base max peak early no_start left failed said
 	netns_pair || return 1
@@ -202,8 +209,7 @@ test_fault_syn_flood() {
 	# missed the same number; no recursion_misses), so socktrace never sees those end.
 	# Seen: 0 to 927 of 18,384 (README, Overload).
 	check "failed ($failed) + still in flight ($left)" $n $((failed + left))
-	said=$(sed -n 's/^socktrace: \([0-9]*\) connects were still in their handshake at exit.*/\1/p' \
-		"$TMP/st.err")
+	said=$(in_handshake_at_exit)
 	check "still in their handshake at exit, as the summary says" "$left" "${said:-0}"
 	check "failed_timeout" "$failed" "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
 	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
@@ -236,8 +242,7 @@ test_fault_connects_in_handshake_at_exit() {
 		wait_until 10 sh -c "[ \"\$(ip netns exec $NS_C ss -Htn state syn-sent | wc -l)\" = $n ]"
 	stop_socktrace
 	check "exit status" 0 $?
-	said=$(sed -n 's/^socktrace: \([0-9]*\) connects were still in their handshake at exit.*/\1/p' \
-		"$TMP/st.err")
+	said=$(in_handshake_at_exit)
 	check "still in their handshake at exit" $n "$said"
 	check "failed" 0 "$(csv_sum "$TMP/out.csv" "$p" out failed)"
 	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
