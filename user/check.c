@@ -166,6 +166,9 @@ static void print_hooks(FILE *out, const struct hooks *h)
 				!hooks__describe(id, b) ? "-" : err_word(hs->tries[b].err));
 		fprintf(out, " %s\n", used < BACKEND_MAX ? hooks__describe(id, used) : "");
 	}
+	if (h->hook[HOOK_ACCEPT].backend == BACKEND_TRACEPOINT)
+		fprintf(out, "\nThe accept hook here is a syscall tracepoint, which slows every syscall "
+			     "on the host:\nsocktrace attaches it only with --accept-wait.\n");
 }
 
 int check__run(FILE *out)

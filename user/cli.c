@@ -28,6 +28,7 @@ enum {
 	OPT_DIR,
 	OPT_PROTO,
 	OPT_RING_BUFFER,
+	OPT_ACCEPT_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "proto", required_argument, NULL, OPT_PROTO },
 	{ "ring-buffer", required_argument, NULL, OPT_RING_BUFFER },
+	{ "accept-wait", no_argument, NULL, OPT_ACCEPT_WAIT },
 	{ 0 },
 };
 
@@ -90,6 +92,9 @@ void cli__usage(FILE *out)
 	      "      --backend NAME   fentry, kprobe or tracepoint only (default auto)\n"
 	      "      --ring-buffer SIZE  kernel -> socktrace event buffer: 4K to 256M, a power\n"
 	      "                       of two (default 1M); counts stay exact when it overflows\n"
+	      "      --accept-wait    see accept() also where only a syscall tracepoint can\n"
+	      "                       (accept-queue wait, accepting process): off there by\n"
+	      "                       default, as it slows every syscall on the host\n"
 	      "      --check          what this kernel offers; exit 0 if socktrace can run\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"
@@ -361,6 +366,9 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 	}
 	case OPT_RING_BUFFER:
 		return parse_ring_buffer(arg, cfg, err, errlen);
+	case OPT_ACCEPT_WAIT:
+		cfg->accept_wait = true;
+		return 0;
 	case 'v':
 		cfg->verbose = true;
 		return 0;

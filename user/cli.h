@@ -60,6 +60,7 @@ struct config {
 	int filter_dir;		    /* --dir: -1 any, DIR_IN (0) or DIR_OUT (1) */
 	int filter_proto;	    /* --proto: 0 any, IPPROTO_TCP or IPPROTO_UDP */
 	unsigned int ringbuf_bytes; /* --ring-buffer: 0 = the default (bpf/maps.bpf.h) */
+	bool accept_wait;	    /* --accept-wait: the accept hook may be a syscall tracepoint */
 };
 
 /*

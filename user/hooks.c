@@ -18,6 +18,7 @@
 struct variant {
 	const char *progs[HOOK_PROGS]; /* names in bpf/socktrace.bpf.c; none: rides on "state" */
 	const char *how;
+	bool syscall_tracepoint; /* see hooks.syscall_tracepoints */
 };
 
 struct hook_def {
@@ -45,7 +46,8 @@ static const struct hook_def defs[HOOK_MAX] = {
 		  [BACKEND_KPROBE] = { { "kretprobe_inet_csk_accept" },
 				       "kretprobe inet_csk_accept" },
 		  [BACKEND_TRACEPOINT] = { { "tp_sys_exit_accept4", "tp_sys_exit_accept" },
-					   "syscalls:sys_exit_accept4, sys_exit_accept" } },
+					   "syscalls:sys_exit_accept4, sys_exit_accept",
+					   true } },
 	},
 	[HOOK_UDP_SEND] = {
 		"udp_send",
@@ -150,7 +152,8 @@ void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend 
 		} else {
 			/* A hook with one backend only ("state") loads whatever is forced. */
 			load = !h->load_err[b] &&
-			       (only == BACKEND_AUTO || b == only || id == HOOK_STATE);
+			       (only == BACKEND_AUTO || b == only || id == HOOK_STATE) &&
+			       (!defs[id].v[b].syscall_tracepoint || h->syscall_tracepoints);
 		}
 		bpf_program__set_autoload(prog, load);
 	}
@@ -250,6 +253,10 @@ int hooks__attach(struct hooks *h, struct bpf_object *obj, enum hook_id id, enum
 	for (int b = 0; b < BACKEND_MAX; b++) {
 		if ((only != BACKEND_AUTO && b != (int)only) || !defs[id].v[b].how)
 			continue;
+		if (defs[id].v[b].syscall_tracepoint && !h->syscall_tracepoints) {
+			hs->left_off = true;
+			continue;
+		}
 		err = variant_attach(h, hs, obj, &defs[id].v[b]);
 		hs->tries[b] = (struct hook_try){ .tried = true, .err = err };
 		if (!err) {

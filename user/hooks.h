@@ -35,6 +35,7 @@ struct hook_try {
 
 struct hook_state {
 	enum backend backend; /* BACKEND_MAX: not attached */
+	bool left_off;	      /* a backend was not tried: a syscall tracepoint, not allowed */
 	struct bpf_link *links[HOOK_PROGS];
 	struct hook_try tries[BACKEND_MAX];
 };
@@ -42,6 +43,13 @@ struct hook_state {
 struct hooks {
 	struct hook_state hook[HOOK_MAX];
 	int load_err[BACKEND_MAX]; /* non-zero: this backend's programs failed to load */
+	/*
+	 * Whether a hook may use a syscall tracepoint (the accept hook's tracepoint
+	 * variant). Enabling any syscall tracepoint sends every syscall of every
+	 * process through the kernel's slow path, so it is opt-in (--accept-wait);
+	 * when false, such programs are neither loaded nor attached.
+	 */
+	bool syscall_tracepoints;
 };
 
 /* "state", "connect", "accept", "udp_send", "udp_recv". */
@@ -73,8 +81,9 @@ int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog);
 
 /*
  * Attach hook `id` with `only`, or with each backend in order when
- * BACKEND_AUTO, keeping the first that attaches. 0, or the error of the
- * last backend tried.
+ * BACKEND_AUTO, keeping the first that attaches. A syscall tracepoint is
+ * skipped unless h->syscall_tracepoints (and left_off set). 0, or the error
+ * of the last backend tried (-ENOENT: none was).
  */
 int hooks__attach(struct hooks *h, struct bpf_object *obj, enum hook_id id, enum backend only);
 

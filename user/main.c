@@ -360,6 +360,16 @@ static const char *traced_what(const struct run *run)
 	return "TCP connections and UDP datagrams";
 }
 
+/* For the start line: passive opens are traced, but not their accept() (tracer.h). */
+static const char *accept_note(const struct run *run)
+{
+	bool passive = run->filters.proto != IPPROTO_UDP && run->filters.dir != DIR_OUT;
+
+	return passive && tracer__accept_left_off(run->tracer)
+		       ? "; accept-queue wait off (--accept-wait)"
+		       : "";
+}
+
 /* Poll until a signal, --duration, or an error; report every interval. */
 static int poll_loop(struct run *run)
 {
@@ -442,6 +452,7 @@ static int run_tracer(struct run *run)
 	topts.family = run->cfg.family;
 	topts.filters = &run->filters;
 	topts.ringbuf_bytes = run->cfg.ringbuf_bytes;
+	topts.accept_wait = run->cfg.accept_wait;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);
@@ -461,8 +472,9 @@ static int run_tracer(struct run *run)
 		goto cleanup;
 	}
 	filters__format(&run->filters, &run->cfg, filters, sizeof(filters));
-	log_info("tracing %s on ports %s%s%s (backend %s); Ctrl-C to stop", traced_what(run),
-		 run->ports, *filters ? ", only" : "", filters, tracer__backend(run->tracer));
+	log_info("tracing %s on ports %s%s%s (backend %s)%s; Ctrl-C to stop", traced_what(run),
+		 run->ports, *filters ? ", only" : "", filters, tracer__backend(run->tracer),
+		 accept_note(run));
 	/* -v: the kernel times the probes, for the summary's cost line. */
 	if (run->cfg.verbose && (err = tracer__measure_probes(run->tracer)))
 		log_debug("cannot time the probes (BPF_ENABLE_STATS): %s", strerror(-err));

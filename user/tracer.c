@@ -264,8 +264,10 @@ static void backend_summary(struct tracer *t)
 
 	if (a == c)
 		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
-	else if (a == BACKEND_MAX)
+	else if (a == BACKEND_MAX && !t->hooks.hook[HOOK_ACCEPT].left_off)
 		snprintf(t->backend, sizeof(t->backend), "%s, no accept hook", backend__name(c));
+	else if (a == BACKEND_MAX) /* off by choice: said when attaching */
+		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
 	else
 		snprintf(t->backend, sizeof(t->backend), "connect %s, accept %s", backend__name(c),
 			 backend__name(a));
@@ -311,9 +313,13 @@ static int attach(struct tracer *t, enum backend only, int proto)
 	t->skel->data->connect_via_state =
 		t->hooks.hook[HOOK_CONNECT].backend == BACKEND_TRACEPOINT;
 	err = hooks__attach(&t->hooks, obj, HOOK_ACCEPT, only);
-	if (err && only != BACKEND_AUTO)
+	if (err && t->hooks.hook[HOOK_ACCEPT].left_off)
+		log_debug("accept hook off: only a syscall tracepoint sees accept() here, and it "
+			  "slows every syscall on the host; --accept-wait turns it on (accept-queue "
+			  "wait, and the accepting process as owner instead of listen()'s caller)");
+	else if (err && only != BACKEND_AUTO)
 		return forced_attach_fail(HOOK_ACCEPT, only, err);
-	if (err)
+	else if (err)
 		log_info("no accept hook attaches here (%s): no accept-queue wait, and passive "
 			 "opens are owned by the process that called listen()",
 			 strerror(-err));
@@ -336,6 +342,7 @@ static int tracer_load(struct tracer **out, const struct tracer_opts *opts)
 		return fail(-ENOMEM, "allocate tracer");
 	libbpf_set_print(libbpf_print);
 	hooks__init(&t->hooks);
+	t->hooks.syscall_tracepoints = opts->accept_wait;
 	t->nr_cpus = libbpf_num_possible_cpus();
 	t->stats_fd = -1;
 	err = load(t, opts);
@@ -375,10 +382,12 @@ cleanup:
 
 int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
 {
+	struct tracer_opts all = *opts;
 	struct tracer *t;
 	int err;
 
-	err = tracer_load(&t, opts);
+	all.accept_wait = true; /* --check tries every program */
+	err = tracer_load(&t, &all);
 	if (err)
 		return err;
 	quiet_warnings = true;
@@ -676,6 +685,12 @@ bool tracer__udp(const struct tracer *t)
 const char *tracer__backend(const struct tracer *t)
 {
 	return t->backend;
+}
+
+bool tracer__accept_left_off(const struct tracer *t)
+{
+	return t->hooks.hook[HOOK_ACCEPT].backend == BACKEND_MAX &&
+	       t->hooks.hook[HOOK_ACCEPT].left_off;
 }
 
 void tracer__stop(struct tracer *t)

@@ -26,6 +26,7 @@ struct tracer_opts {
 	int family;		       /* AF_INET or AF_INET6 only; 0: both */
 	const struct filters *filters; /* the other filters; NULL: none */
 	unsigned int ringbuf_bytes;    /* ring buffer size (a power of two pages); 0: default */
+	bool accept_wait;	       /* the accept hook may be a syscall tracepoint (hooks.h) */
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -112,6 +113,12 @@ size_t tracer__connects_in_progress(struct tracer *t);
 
 /* The backend the hooks attached with: "fentry", or "connect kprobe, accept tracepoint". */
 const char *tracer__backend(const struct tracer *t);
+
+/*
+ * Whether the accept hook was left off because here it would be a syscall
+ * tracepoint and --accept-wait was not given (hooks.h).
+ */
+bool tracer__accept_left_off(const struct tracer *t);
 
 /* Whether the UDP hooks attached. */
 bool tracer__udp(const struct tracer *t);

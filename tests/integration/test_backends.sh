@@ -75,7 +75,7 @@ test_forced_backends() {
 test_accept_queue_wait() {
 	local acceptor hold_ms=300 i wait_p50 owner
 	read -r P < <(free_ports 1)
-	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	start_socktrace --accept-wait --port "$P" --csv "$TMP/out.csv" || return 1
 	"$peer" slow-acceptor "$P" $N &
 	acceptor=$!
 	PIDS+=("$acceptor")
@@ -100,6 +100,64 @@ test_accept_queue_wait() {
 		"$(csv_min "$TMP/out.csv" "$P" out accept_wait_p50_us)"
 }
 
+# accept_via_syscall_tp: where the accept hook would be the syscall tracepoint (this run's
+# forced backend, or auto on a kernel offering neither fexit nor kprobes).
+accept_via_syscall_tp() {
+	case ${BACKEND:-auto} in
+	tracepoint) true ;;
+	auto) ! offers fentry && ! offers kprobe ;;
+	*) false ;;
+	esac
+}
+
+# held_progs PID: the names of the BPF programs PID holds, one per line.
+held_progs() {
+	bpftool prog show -j | python3 -c 'import json, sys
+ids = {int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("prog ")}
+print("\n".join(p["name"] for p in json.load(sys.stdin) if p["id"] in ids))' \
+		<("$bpfobjs" held "$1")
+}
+
+# The syscall tracepoint would slow every syscall on the host, so without --accept-wait
+# socktrace neither loads nor attaches it, says so in its start line, and still counts
+# every passive open, owned by the process that called listen(). With fexit or a
+# kretprobe the accept hook is on without asking. With --accept-wait it is on everywhere.
+test_accept_hook_off_without_accept_wait() {
+	local acceptor i progs owner want_samples=$N want_note=1 want_progs="" opt
+	for opt in "" --accept-wait; do
+		read -r P < <(free_ports 1)
+		start_socktrace $opt --port "$P" --csv "$TMP/out.csv" || return 1
+		"$peer" slow-acceptor "$P" $N &
+		acceptor=$!
+		PIDS+=("$acceptor")
+		wait_until 10 is_listening "$P" || return 1
+		for ((i = 0; i < N; i++)); do
+			"$peer" connect "$P" || return 1
+		done
+		kill -USR1 "$acceptor"
+		wait "$acceptor"
+		check "acceptor" 0 $?
+		progs=$(held_progs "$ST_PID" | grep '^tp_sys_exit_accept' | sort | xargs)
+		stop_socktrace
+		check "exit status" 0 $?
+		want_samples=$N want_note=0 want_progs="tp_sys_exit_accept tp_sys_exit_accept4"
+		if accept_via_syscall_tp && [ -z "$opt" ]; then
+			want_samples=0 want_note=1 want_progs=""
+		elif ! accept_via_syscall_tp; then
+			want_progs=""
+		fi
+		check "$opt in opened" $N "$(csv_sum "$TMP/out.csv" "$P" in opened)"
+		check "$opt accept-queue wait samples" $want_samples \
+			"$(csv_sum "$TMP/out.csv" "$P" in accept_wait_samples)"
+		check "$opt start line says accept-queue wait off" $want_note \
+			"$(grep -c '^socktrace: tracing .*(backend [a-z, ]*); accept-queue wait off (--accept-wait); Ctrl-C to stop$' "$TMP/st.err")"
+		check "$opt syscall tracepoint programs held" "$want_progs" "$progs"
+		owner=$(summary_col "$TMP/st.out" "$P" in PROCESS)
+		check "$opt in owner (listen()'s caller is the acceptor)" "python3[$acceptor]" "$owner"
+		rm -f "$TMP/out.csv"
+	done
+}
+
 # A thread already blocked in accept() when socktrace attaches: fexit and kretprobe
 # never see that accept() return (bcc #1072, #2165); the syscall tracepoint does.
 # Either way the connection is counted, and a miss is counted as one.
@@ -111,7 +169,7 @@ test_accept_blocked_before_attach() {
 	PIDS+=("$acceptor")
 	wait_until 10 is_listening "$P" || return 1
 	wait_until 10 grep -q accept "/proc/$acceptor/wchan" || return 1
-	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	start_socktrace --accept-wait --port "$P" --csv "$TMP/out.csv" || return 1
 	"$peer" connect "$P" || return 1
 	wait "$acceptor"
 	check "acceptor" 0 $?

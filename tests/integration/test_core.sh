@@ -14,7 +14,7 @@ core_workload() {
 test_port_filter_counts_exactly() {
 	local resets
 	read -r P Q R < <(free_ports 3)
-	start_socktrace --port "$P,$Q" --csv "$TMP/out.csv" -i 0.5 || return 1
+	start_socktrace --accept-wait --port "$P,$Q" --csv "$TMP/out.csv" -i 0.5 || return 1
 	core_workload || return 1
 	stop_socktrace
 	check "exit status" 0 $?

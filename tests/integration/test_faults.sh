@@ -255,7 +255,7 @@ test_accept_wait_clients_closing_at_once() {
 	local p n=40
 	read -r p < <(free_ports 1)
 	start_socat "$p" || return 1
-	start_socktrace -p "$p" --csv "$TMP/out.csv" || return 1
+	start_socktrace --accept-wait -p "$p" --csv "$TMP/out.csv" || return 1
 	tcp_touch "$p" $n || return 1
 	wait_until 10 sh -c "[ -z \"\$(ss -Htan state established '( sport = :$p )')\" ]" || return 1
 	stop_socktrace

@@ -51,7 +51,7 @@ events_workload() {
 test_events_text_exact() {
 	local lines
 	read -r P Q < <(free_ports 2)
-	start_socktrace --events --port "$P,$Q" || return 1
+	start_socktrace --accept-wait --events --port "$P,$Q" || return 1
 	events_workload ' in  unlisten ' || return 1
 	stop_socktrace
 	check "exit status" 0 $?
@@ -100,7 +100,7 @@ test_json_events_exact() {
 	local k=2 n=3 udp=0 comm file=$TMP/st.out
 	read -r H P Q < <(free_ports 3)
 	P=$H hold_open 127.0.0.1 $k || return 1 # on H, before socktrace: the snapshot's
-	start_socktrace --events --json --port "$H,$P,$Q" || return 1
+	start_socktrace --accept-wait --events --json --port "$H,$P,$Q" || return 1
 	kill -USR1 "$HOLDER"
 	wait "$HOLDER"
 	check "holder" 0 $?
@@ -144,7 +144,7 @@ test_json_events_exact() {
 test_json_stats_sum_exact() {
 	local file=$TMP/st.out
 	read -r P Q < <(free_ports 2)
-	start_socktrace --json --port "$P,$Q" -i 0.3 || return 1
+	start_socktrace --accept-wait --json --port "$P,$Q" -i 0.3 || return 1
 	start_nginx "$P" && http_get "$P" $EV_N && refused "$Q" $EV_M || return 1
 	stop_socktrace
 	check "exit status" 0 $?
@@ -191,7 +191,7 @@ PY
 test_hist_counts_exact() {
 	local file=$TMP/st.out
 	read -r P < <(free_ports 1)
-	start_socktrace --hist --port "$P" -i 0.3 || return 1
+	start_socktrace --accept-wait --hist --port "$P" -i 0.3 || return 1
 	start_nginx "$P" && http_get "$P" $EV_N || return 1
 	stop_socktrace
 	check "exit status" 0 $?

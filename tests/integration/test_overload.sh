@@ -15,7 +15,7 @@ test_overload_counts_stay_exact() {
 	PIDS+=($!)
 	local burst_pid=$!
 	wait_until 10 grep -q ready "$TMP/burst.out" || return 1
-	start_socktrace -p "$P" --ring-buffer 4K --csv "$TMP/out.csv" -i 0.5 || return 1
+	start_socktrace --accept-wait -p "$P" --ring-buffer 4K --csv "$TMP/out.csv" -i 0.5 || return 1
 	kill -STOP "$ST_PID"
 	kill -USR1 "$burst_pid"
 	wait_until 60 grep -q done "$TMP/burst.out" || { kill -CONT "$ST_PID"; return 1; }

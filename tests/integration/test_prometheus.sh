@@ -105,7 +105,7 @@ test_prometheus_scrapes_443() {
 test_exporter_metrics_pass_promtool() {
 	local n=5 p lport lint
 	read -r p lport < <(free_ports 2)
-	start_socktrace --listen "$lport" --quiet -p "$p" -i 0.2 || return 1
+	start_socktrace --accept-wait --listen "$lport" --quiet -p "$p" -i 0.2 || return 1
 	start_nginx "$p" && http_get "$p" $n || return 1
 	local in out
 	in=$(tcp_labels "$p" in) out=$(tcp_labels "$p" out)

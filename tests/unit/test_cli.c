@@ -81,6 +81,7 @@ static void assert_defaults(const struct config *cfg)
 	assert_int_equal(cfg->backend, BACKEND_AUTO);
 	assert_int_equal(cfg->family, 0);
 	assert_false(cfg->wide);
+	assert_false(cfg->accept_wait);
 }
 
 static void test_defaults(void **state)
@@ -187,6 +188,9 @@ static void test_backends(void **state)
 		assert_int_equal(cfg.backend, cases[i].backend);
 		assert_string_equal(backend__name(cfg.backend), cases[i].name);
 	}
+	parse_ok(state, &a, WORDS("--backend", "tracepoint", "--accept-wait"), &cfg);
+	assert_int_equal(cfg.backend, BACKEND_TRACEPOINT);
+	assert_true(cfg.accept_wait);
 }
 
 /* Each parse starts from the defaults, not from what the last one set. */
@@ -288,6 +292,7 @@ static void test_errors(void **state)
 		{ { "-i", "infinity" }, { "--interval", "infinity" } },
 		{ { "--help=x" }, { "'--help' takes no value" } },
 		{ { "--events=1" }, { "'--events' takes no value" } },
+		{ { "--accept-wait=yes" }, { "'--accept-wait' takes no value" } },
 		{ { "--listen", "[::1]" }, { "--listen", "[::1]" } },
 		{ { "--csv", "a", "--csv", "b" }, { "--csv given twice" } },
 		{ { "-i", "1", "--interval", "2" }, { "--interval given twice" } },
