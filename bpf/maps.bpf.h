@@ -12,7 +12,7 @@
 #define MAX_ACCEPT_QUEUE 16384 /* established children waiting for accept() */
 #define MAX_UDP_CALLS 4096     /* threads inside udp_sendmsg/udp_recvmsg (kprobe backend) */
 #define MAX_UDP_ROWS 4096      /* UDP (port, direction) rows counted in the kernel */
-#define MAX_UDP_PENDING 16384  /* UDP "out" sockets waiting for a response */
+#define MAX_UDP_SOCKS 16384    /* UDP sockets remembered: "out" or connected */
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
 #define MAX_LOST_ROWS 4096     /* (row, kind) pairs with events lost to a full ring buffer */
@@ -129,13 +129,22 @@ struct {
 	__type(value, __u8);
 } udp_peers SEC(".maps");
 
-/* UDP "out" socket -> when its unanswered datagram was sent. */
+/*
+ * What a UDP socket's next datagram need not do again: sockets of "out" rows
+ * (whose response latency is timed) and connected ones (whose peer is
+ * fixed). Updated in place; a freed socket's entry ages out of the LRU.
+ */
+struct udp_sk_entry {
+	__u64 sent_ns;		  /* "out": when its unanswered datagram was sent; 0: none */
+	struct udp_peer_key peer; /* connected: the (row, peer) it last found counted */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MAX_UDP_PENDING);
+	__uint(max_entries, MAX_UDP_SOCKS);
 	__type(key, __u64);
-	__type(value, __u64);
-} udp_pending SEC(".maps");
+	__type(value, struct udp_sk_entry);
+} udp_socks SEC(".maps");
 
 static __always_inline void stat_inc(__u32 slot)
 {

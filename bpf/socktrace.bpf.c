@@ -457,54 +457,66 @@ static __always_inline void sk_peer(const struct sock *sk, struct udp_peer_key *
  * by the CPU that inserted it, so the per-CPU sum is exact. Per datagram that
  * is one lookup. Without an address (or with the set full) the datagram is
  * counted as one whose peer is unknown, and the count becomes a lower bound.
+ * Returns whether the peer is in the set.
  */
-static __always_inline void udp_count_peer(struct udp_counts *cnt, struct udp_peer_key *peer)
+static __always_inline bool udp_count_peer(struct udp_counts *cnt, struct udp_peer_key *peer)
 {
 	__u8 one = 1;
 
 	if (!peer->family) {
 		cnt->peers_unknown++;
-		return;
+		return false;
 	}
 	if (bpf_map_lookup_elem(&udp_peers, peer))
-		return;
-	if (!bpf_map_update_elem(&udp_peers, peer, &one, BPF_NOEXIST))
+		return true;
+	if (!bpf_map_update_elem(&udp_peers, peer, &one, BPF_NOEXIST)) {
 		cnt->peers++;
-	else if (!bpf_map_lookup_elem(&udp_peers, peer)) /* not a race with another CPU: full */
-		cnt->peers_unknown++;
+		return true;
+	}
+	if (bpf_map_lookup_elem(&udp_peers, peer))
+		return true; /* another CPU inserted it first */
+	cnt->peers_unknown++; /* the set is full */
+	return false;
 }
 
-/* UDP "out": a datagram sent starts the clock, unless one is already waiting. */
-static __always_inline void udp_request(const struct sock *sk)
+static __always_inline bool peer_equal(const struct udp_peer_key *a, const struct udp_peer_key *b)
 {
-	__u64 key = (__u64)sk, now;
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
 
-	if (bpf_map_lookup_elem(&udp_pending, &key))
-		return;
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&udp_pending, &key, &now, BPF_ANY);
+	_Static_assert(sizeof(*a) == 3 * sizeof(__u64), "udp_peer_key: three words");
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
 }
 
-/* UDP "out": the first datagram back on the same socket stops it: one sample. */
-static __always_inline void udp_response(const struct sock *sk, const struct udp_key *row, bool btf)
+/* The socket's entry in udp_socks, made on its first counted datagram; NULL if none can be. */
+static __always_inline struct udp_sk_entry *udp_sk_get(const struct sock *sk)
 {
-	__u64 key = (__u64)sk, *sent = bpf_map_lookup_elem(&udp_pending, &key);
+	struct udp_sk_entry *us, zero = {};
+	__u64 key = (__u64)sk;
+
+	us = bpf_map_lookup_elem(&udp_socks, &key);
+	if (us)
+		return us;
+	bpf_map_update_elem(&udp_socks, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&udp_socks, &key);
+}
+
+/* UDP "out": the first datagram back on the socket after one sent: one sample. */
+static __always_inline void udp_response(const struct sock *sk, const struct udp_key *row,
+					 __u64 sent_ns, bool btf)
+{
 	struct proc owner;
 	struct event e = {};
 
-	if (!sent)
-		return;
 	sk_fill_tuple(&e, sk, btf);
 	e.proto = IPPROTO_UDP;
 	e.ts_ns = bpf_ktime_get_ns();
-	e.lat_ns = e.ts_ns - *sent;
+	e.lat_ns = e.ts_ns - sent_ns;
 	e.kind = EV_UDP_RESPONSE;
 	e.dir = DIR_OUT;
 	e.dport = row->port;
 	current_owner(&owner);
 	event_owner(&e, &owner);
 	event_emit(&e);
-	bpf_map_delete_elem(&udp_pending, &key);
 }
 
 /*
@@ -514,8 +526,8 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
  * the connected socket or the datagram's address (msg, where the hook has
  * it). A failed receive (EAGAIN...) is not a datagram: nothing to count.
  * These hooks run in the sending or receiving process: it owns the datagram.
- * Per datagram that is a few reads, a range test and two map lookups (row,
- * peer).
+ * Per datagram that is a few reads, a range test and two map lookups: the
+ * row, and the socket's entry (connected or "out") or else the peer.
  */
 static __always_inline int handle_udp(const struct sock *sk, const struct msghdr *msg, long ret,
 				      bool send, bool btf)
@@ -523,6 +535,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 	struct udp_counts *cnt, zero = {};
 	__u16 lport = sk_local_port(sk, btf), rport = sk_remote_port(sk, btf);
 	struct udp_peer_key peer = {};
+	struct udp_sk_entry *us;
 
 	if (ret < 0 && !send)
 		return 0;
@@ -558,17 +571,29 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 		cnt->datagrams_received++;
 		cnt->bytes_received += ret;
 	}
-	/* The remote address, read only for traffic that is counted (and only once). */
-	if (rport)
+	/*
+	 * The remote address, read only for traffic that is counted (and only
+	 * once). A connected socket's peer is fixed: once its entry says the
+	 * (row, peer) is counted, the set is not looked up again.
+	 */
+	us = rport || peer.row.dir == DIR_OUT ? udp_sk_get(sk) : NULL;
+	if (rport) {
 		sk_peer(sk, &peer, btf);
-	else if (!peer.family)
-		msghdr_peer(msg, &peer);
-	udp_count_peer(cnt, &peer);
-	if (peer.row.dir == DIR_OUT) {
-		if (send)
-			udp_request(sk);
-		else
-			udp_response(sk, &peer.row, btf);
+		if ((!us || !peer_equal(&us->peer, &peer)) && udp_count_peer(cnt, &peer) && us)
+			us->peer = peer;
+	} else {
+		if (!peer.family)
+			msghdr_peer(msg, &peer);
+		udp_count_peer(cnt, &peer);
+	}
+	/* "out": a datagram sent starts the clock unless one is waiting; one back stops it. */
+	if (peer.row.dir != DIR_OUT || !us)
+		return 0;
+	if (send && !us->sent_ns) {
+		us->sent_ns = bpf_ktime_get_ns();
+	} else if (!send && us->sent_ns) {
+		udp_response(sk, &peer.row, us->sent_ns, btf);
+		us->sent_ns = 0;
 	}
 	return 0;
 }
