@@ -70,23 +70,30 @@ test_forced_backends() {
 	done
 }
 
-# Accept-queue wait: N connections wait in the queue for at least HOLD seconds (the
-# test holds them there on purpose) before one accept() loop takes them all.
-test_accept_queue_wait() {
-	local acceptor hold_ms=300 i wait_p50 owner
-	read -r P < <(free_ports 1)
-	start_socktrace --accept-wait --port "$P" --csv "$TMP/out.csv" || return 1
+# queued_accepts HOLD_MS: a slow acceptor on P (its pid in ACCEPTOR) gets N connections,
+# which wait in its accept queue for HOLD_MS before one accept() loop takes them all.
+queued_accepts() {
+	local i
 	"$peer" slow-acceptor "$P" $N &
-	acceptor=$!
-	PIDS+=("$acceptor")
+	ACCEPTOR=$!
+	PIDS+=("$ACCEPTOR")
 	wait_until 10 is_listening "$P" || return 1
 	for ((i = 0; i < N; i++)); do
 		"$peer" connect "$P" || return 1
 	done
-	sleep $((hold_ms / 1000)).$((hold_ms % 1000)) # the queueing under test, not a wait
-	kill -USR1 "$acceptor"
-	wait "$acceptor"
+	sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))" # the queueing under test, not a wait
+	kill -USR1 "$ACCEPTOR"
+	wait "$ACCEPTOR"
 	check "acceptor" 0 $?
+}
+
+# Accept-queue wait: N connections wait in the queue for at least HOLD seconds (the
+# test holds them there on purpose) before one accept() loop takes them all.
+test_accept_queue_wait() {
+	local hold_ms=300 wait_p50 owner
+	read -r P < <(free_ports 1)
+	start_socktrace --accept-wait --port "$P" --csv "$TMP/out.csv" || return 1
+	queued_accepts $hold_ms || return 1
 	stop_socktrace
 	check "exit status" 0 $?
 	check "in opened" $N "$(csv_sum "$TMP/out.csv" "$P" in opened)"
@@ -95,7 +102,7 @@ test_accept_queue_wait() {
 	check_true "accept wait p50 $wait_p50 us, not in [$hold_ms ms, 20 s]" \
 		awk "BEGIN { exit !($wait_p50 >= $hold_ms * 1000 * 63 / 64 && $wait_p50 < 20e6) }"
 	owner=$(summary_col "$TMP/st.out" "$P" in PROCESS)
-	check "in owner is the acceptor" "python3[$acceptor]" "$owner"
+	check "in owner is the acceptor" "python3[$ACCEPTOR]" "$owner"
 	check "out rows have no accept wait" "none" \
 		"$(csv_min "$TMP/out.csv" "$P" out accept_wait_p50_us)"
 }
@@ -123,20 +130,11 @@ print("\n".join(p["name"] for p in json.load(sys.stdin) if p["id"] in ids))' \
 # every passive open, owned by the process that called listen(). With fexit or a
 # kretprobe the accept hook is on without asking. With --accept-wait it is on everywhere.
 test_accept_hook_off_without_accept_wait() {
-	local acceptor i progs owner want_samples=$N want_note=1 want_progs="" opt
+	local progs owner want_samples want_note want_progs opt
 	for opt in "" --accept-wait; do
 		read -r P < <(free_ports 1)
 		start_socktrace $opt --port "$P" --csv "$TMP/out.csv" || return 1
-		"$peer" slow-acceptor "$P" $N &
-		acceptor=$!
-		PIDS+=("$acceptor")
-		wait_until 10 is_listening "$P" || return 1
-		for ((i = 0; i < N; i++)); do
-			"$peer" connect "$P" || return 1
-		done
-		kill -USR1 "$acceptor"
-		wait "$acceptor"
-		check "acceptor" 0 $?
+		queued_accepts 0 || return 1
 		progs=$(held_progs "$ST_PID" | grep '^tp_sys_exit_accept' | sort | xargs)
 		stop_socktrace
 		check "exit status" 0 $?
@@ -153,7 +151,7 @@ test_accept_hook_off_without_accept_wait() {
 			"$(grep -c '^socktrace: tracing .*(backend [a-z, ]*); accept-queue wait off (--accept-wait); Ctrl-C to stop$' "$TMP/st.err")"
 		check "$opt syscall tracepoint programs held" "$want_progs" "$progs"
 		owner=$(summary_col "$TMP/st.out" "$P" in PROCESS)
-		check "$opt in owner (listen()'s caller is the acceptor)" "python3[$acceptor]" "$owner"
+		check "$opt in owner (listen()'s caller is the acceptor)" "python3[$ACCEPTOR]" "$owner"
 		rm -f "$TMP/out.csv"
 	done
 }
