@@ -18,7 +18,6 @@
 struct variant {
 	const char *progs[HOOK_PROGS]; /* names in bpf/socktrace.bpf.c; none: rides on "state" */
 	const char *how;
-	bool syscall_tracepoint; /* see hooks.syscall_tracepoints */
 };
 
 struct hook_def {
@@ -46,8 +45,7 @@ static const struct hook_def defs[HOOK_MAX] = {
 		  [BACKEND_KPROBE] = { { "kretprobe_inet_csk_accept" },
 				       "kretprobe inet_csk_accept" },
 		  [BACKEND_TRACEPOINT] = { { "tp_sys_exit_accept4", "tp_sys_exit_accept" },
-					   "syscalls:sys_exit_accept4, sys_exit_accept",
-					   true } },
+					   "syscalls:sys_exit_accept4, sys_exit_accept" } },
 	},
 	[HOOK_UDP_SEND] = {
 		"udp_send",
@@ -70,6 +68,12 @@ static const struct hook_def defs[HOOK_MAX] = {
 					   "tp_btf sock:sock_recv_length" } },
 	},
 };
+
+/* The variants that are syscall tracepoints: opt-in (hooks.syscall_tracepoints). */
+static bool syscall_tracepoint(enum hook_id id, enum backend b)
+{
+	return id == HOOK_ACCEPT && b == BACKEND_TRACEPOINT;
+}
 
 const char *hooks__name(enum hook_id id)
 {
@@ -153,7 +157,7 @@ void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend 
 			/* A hook with one backend only ("state") loads whatever is forced. */
 			load = !h->load_err[b] &&
 			       (only == BACKEND_AUTO || b == only || id == HOOK_STATE) &&
-			       (!defs[id].v[b].syscall_tracepoint || h->syscall_tracepoints);
+			       (!syscall_tracepoint(id, b) || h->syscall_tracepoints);
 		}
 		bpf_program__set_autoload(prog, load);
 	}
@@ -253,7 +257,7 @@ int hooks__attach(struct hooks *h, struct bpf_object *obj, enum hook_id id, enum
 	for (int b = 0; b < BACKEND_MAX; b++) {
 		if ((only != BACKEND_AUTO && b != (int)only) || !defs[id].v[b].how)
 			continue;
-		if (defs[id].v[b].syscall_tracepoint && !h->syscall_tracepoints) {
+		if (syscall_tracepoint(id, b) && !h->syscall_tracepoints) {
 			hs->left_off = true;
 			continue;
 		}
