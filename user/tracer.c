@@ -266,7 +266,7 @@ static void backend_summary(struct tracer *t)
 		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
 	else if (a == BACKEND_MAX && !t->hooks.hook[HOOK_ACCEPT].left_off)
 		snprintf(t->backend, sizeof(t->backend), "%s, no accept hook", backend__name(c));
-	else if (a == BACKEND_MAX) /* off by choice: said when attaching */
+	else if (a == BACKEND_MAX) /* off by choice: the start line says so */
 		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
 	else
 		snprintf(t->backend, sizeof(t->backend), "connect %s, accept %s", backend__name(c),
