@@ -146,6 +146,20 @@ struct {
 	__type(value, struct udp_sk_entry);
 } udp_socks SEC(".maps");
 
+/*
+ * The value at key, made from init if there is none yet; NULL when the map is
+ * full. A failed insert may be another CPU's that came first: look again.
+ */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+
+	if (val)
+		return val;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline void stat_inc(__u32 slot)
 {
 	__u64 *val = bpf_map_lookup_elem(&stats, &slot);
@@ -167,13 +181,9 @@ static __always_inline void event_lost(const struct event *e)
 	struct lost_counts *cnt, zero = {};
 
 	stat_inc(STAT_RB_FULL);
-	cnt = bpf_map_lookup_elem(&lost_rows, &key);
-	if (!cnt) {
-		bpf_map_update_elem(&lost_rows, &key, &zero, BPF_NOEXIST);
-		cnt = bpf_map_lookup_elem(&lost_rows, &key);
-		if (!cnt)
-			return; /* more rows than MAX_LOST_ROWS: still in STAT_RB_FULL */
-	}
+	cnt = map_lookup_or_init(&lost_rows, &key, &zero);
+	if (!cnt)
+		return; /* more rows than MAX_LOST_ROWS: still in STAT_RB_FULL */
 	cnt->events++;
 	cnt->bytes_sent += e->bytes_sent;
 	cnt->bytes_received += e->bytes_received;

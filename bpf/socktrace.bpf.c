@@ -490,14 +490,10 @@ static __always_inline bool peer_equal(const struct udp_peer_key *a, const struc
 /* The socket's entry in udp_socks, made on its first counted datagram; NULL if none can be. */
 static __always_inline struct udp_sk_entry *udp_sk_get(const struct sock *sk)
 {
-	struct udp_sk_entry *us, zero = {};
+	struct udp_sk_entry zero = {};
 	__u64 key = (__u64)sk;
 
-	us = bpf_map_lookup_elem(&udp_socks, &key);
-	if (us)
-		return us;
-	bpf_map_update_elem(&udp_socks, &key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&udp_socks, &key);
+	return map_lookup_or_init(&udp_socks, &key, &zero);
 }
 
 /* UDP "out": the first datagram back on the socket after one sent: one sample. */
@@ -552,13 +548,9 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 	}
 	if (!traced(sk, IPPROTO_UDP, peer.row.port, peer.row.dir, btf) || !current_traced())
 		return 0;
-	cnt = bpf_map_lookup_elem(&udp_rows, &peer.row);
-	if (!cnt) {
-		bpf_map_update_elem(&udp_rows, &peer.row, &zero, BPF_NOEXIST);
-		cnt = bpf_map_lookup_elem(&udp_rows, &peer.row);
-		if (!cnt)
-			return 0;
-	}
+	cnt = map_lookup_or_init(&udp_rows, &peer.row, &zero);
+	if (!cnt)
+		return 0;
 	if (ret < 0) {
 		if (send)
 			cnt->send_errors++;

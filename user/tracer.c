@@ -262,12 +262,11 @@ static void backend_summary(struct tracer *t)
 	enum backend c = t->hooks.hook[HOOK_CONNECT].backend;
 	enum backend a = t->hooks.hook[HOOK_ACCEPT].backend;
 
-	if (a == c)
+	/* An accept hook left off by choice is said in the start line, not here. */
+	if (a == c || tracer__accept_left_off(t))
 		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
-	else if (a == BACKEND_MAX && !t->hooks.hook[HOOK_ACCEPT].left_off)
+	else if (a == BACKEND_MAX)
 		snprintf(t->backend, sizeof(t->backend), "%s, no accept hook", backend__name(c));
-	else if (a == BACKEND_MAX) /* off by choice: the start line says so */
-		snprintf(t->backend, sizeof(t->backend), "%s", backend__name(c));
 	else
 		snprintf(t->backend, sizeof(t->backend), "connect %s, accept %s", backend__name(c),
 			 backend__name(a));
