@@ -100,8 +100,8 @@ test-unit: $(UNIT_TESTS)
 test-integration: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)tests/integration/run $(OUTPUT)/socktrace
 
-# The integration suite once per backend on Debian's stock kernel, under qemu. Its tests
-# tests/vm/run's default time limit (2700 s) covers it; `make test` runs it through tests/run-all.
+# The integration suite once per backend on Debian's stock kernel, under qemu, within
+# tests/vm/run's default time limit (2700 s); `make test` runs it through tests/run-all.
 test-vm: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 	$(Q)tests/vm/run -- tests/vm/suite $(OUTPUT)/socktrace
 
