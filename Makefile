@@ -178,7 +178,7 @@ demo: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 
 # Benchmarks (bench/run; BENCH_ARGS="--smoke" for a short run). Timings are reported,
 # never asserted.
-BENCH_BINS := $(OUTPUT)/bench/loadgen $(OUTPUT)/bench/aggbench
+BENCH_BINS := $(OUTPUT)/bench/loadgen $(OUTPUT)/bench/aggbench $(OUTPUT)/bench/floor
 
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
@@ -191,6 +191,16 @@ $(OUTPUT)/bench/loadgen: bench/loadgen.c | $(OUTPUT)/bench $(OUTPUT)/deps-build.
 $(OUTPUT)/bench/aggbench: bench/aggbench.c $(CORE_OBJS) | $(OUTPUT)/bench
 	$(call msg,BENCH-CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) -lm -o $@
+
+# floor: empty BPF programs on socktrace's tracepoints, the cost of any tracer there.
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench $(OUTPUT)/deps-build.stamp
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
 
 $(OUTPUT)/deps-bench.stamp: scripts/install-deps | $(OUTPUT)
 	$(call msg,DEPS,bench)
