@@ -192,7 +192,8 @@ $(OUTPUT)/bench/aggbench: bench/aggbench.c $(CORE_OBJS) | $(OUTPUT)/bench
 	$(call msg,BENCH-CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) -lm -o $@
 
-# floor: empty BPF programs on socktrace's tracepoints, the cost of any tracer there.
+# floor: BPF programs on socktrace's tracepoints that do nothing, count, or send records:
+# the cost of any tracer there, and the steps up to socktrace's (bench/floor.bpf.c).
 $(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)/bench $(OUTPUT)/deps-build.stamp
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

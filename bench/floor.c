@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor: loads bench/floor.bpf.c's empty programs, attaches them, says so on
- * stderr and waits for SIGINT or SIGTERM. bench/run runs the storms under it
- * as one more configuration: the throughput any tracer on these hooks starts
- * from. A hook this kernel lacks is left out, and said.
+ * floor [empty|count|ring]: loads bench/floor.bpf.c's programs in that mode
+ * (default empty), attaches them, says so on stderr and waits for SIGINT or
+ * SIGTERM, draining the ring buffer in ring mode; then prints what they saw.
+ * bench/run runs the storms under it as more configurations: the throughput
+ * any tracer on these hooks starts from, and the steps up to socktrace's. A
+ * hook this kernel lacks is left out, and said.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "floor.h"
 #include "floor.skel.h"
+
+#define POLL_MS 100 /* socktrace's longest wait between drains (user/main.c POLL_MAX_MS) */
+
+static const char *const mode_names[] = {
+	[FLOOR_EMPTY] = "empty",
+	[FLOOR_COUNT] = "count",
+	[FLOOR_RING] = "ring",
+};
 
 static volatile sig_atomic_t stop;
 
@@ -21,17 +33,49 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-int main(void)
+static int on_record(void *ctx, void *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	++*(unsigned long long *)ctx;
+	return 0;
+}
+
+/* The sum over CPUs of one slot of the per-CPU "stats" array; 0 if unreadable. */
+static unsigned long long stat_sum(struct floor_bpf *skel, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long sum = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	__u64 vals[ncpu];
+
+	if (bpf_map__lookup_elem(skel->maps.stats, &slot, sizeof(slot), vals, sizeof(vals), 0))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static int parse_mode(int argc, char **argv)
+{
+	if (argc == 1)
+		return FLOOR_EMPTY;
+	for (int m = 0; argc == 2 && m < (int)(sizeof(mode_names) / sizeof(*mode_names)); m++) {
+		if (!strcmp(argv[1], mode_names[m]))
+			return m;
+	}
+	fprintf(stderr, "floor: usage: floor [empty|count|ring]\n");
+	return -1;
+}
+
+/* Attach every program; the number attached. */
+static int attach_all(struct floor_bpf *skel)
 {
 	struct bpf_program *prog;
-	struct floor_bpf *skel;
 	int attached = 0;
 
-	skel = floor_bpf__open_and_load();
-	if (!skel) {
-		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
-		return 1;
-	}
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		if (bpf_program__attach(prog))
@@ -40,15 +84,60 @@ int main(void)
 			fprintf(stderr, "floor: %s not attached: %s\n", bpf_program__name(prog),
 				strerror(errno));
 	}
+	return attached;
+}
+
+int main(int argc, char **argv)
+{
+	int mode = parse_mode(argc, argv), attached, err = 0;
+	unsigned long long records = 0;
+	struct ring_buffer *rb = NULL;
+	struct floor_bpf *skel;
+
+	if (mode < 0)
+		return 2;
+	skel = floor_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "floor: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->mode = mode;
+	if (floor_bpf__load(skel)) {
+		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
+		floor_bpf__destroy(skel);
+		return 1;
+	}
+	if (mode == FLOOR_RING) {
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.records), on_record, &records, NULL);
+		if (!rb) {
+			fprintf(stderr, "floor: cannot open the ring buffer: %s\n",
+				strerror(errno));
+			floor_bpf__destroy(skel);
+			return 1;
+		}
+	}
+	attached = attach_all(skel);
 	if (!attached) {
+		ring_buffer__free(rb);
 		floor_bpf__destroy(skel);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "floor: attached %d empty programs\n", attached);
-	while (!stop)
-		pause();
+	fprintf(stderr, "floor: attached %d programs (%s)\n", attached, mode_names[mode]);
+	while (!stop && err >= 0) {
+		if (rb)
+			err = ring_buffer__poll(rb, POLL_MS);
+		else
+			pause();
+		if (err == -EINTR)
+			err = 0;
+	}
+	if (rb)
+		ring_buffer__consume(rb);
+	printf("floor: mode=%s hits=%llu records=%llu lost=%llu\n", mode_names[mode],
+	       stat_sum(skel, FLOOR_STAT_HITS), records, stat_sum(skel, FLOOR_STAT_LOST));
+	ring_buffer__free(rb);
 	floor_bpf__destroy(skel);
-	return 0;
+	return err < 0 ? 1 : 0;
 }
