@@ -7,11 +7,11 @@
  *   FLOOR_EMPTY  return at once: the price of any BPF program on these hooks;
  *   FLOOR_COUNT  add one to a per-CPU counter per hit: a tracer that counts,
  *                like a bpftrace count() but with no hash lookup;
- *   FLOOR_RING   count, and send one record the size of socktrace's event
- *                through a ring buffer for each TCP change to ESTABLISHED or
- *                CLOSE: the events a storm connection gives socktrace
- *                (connected, accepted, two closes), at the price of the ring
- *                buffer alone.
+ *   FLOOR_RING   count, and send a socktrace event through socktrace's own
+ *                event path (bpf/emit.bpf.h) for each TCP change to
+ *                ESTABLISHED or CLOSE: the events a storm connection gives
+ *                socktrace (connected, accepted, two closes), at the price of
+ *                the ring buffer alone.
  *
  * A storm's throughput under each, next to socktrace's, shows what its cost is
  * made of (BENCHMARKS.md). The untaken branches are removed at load time.
@@ -21,48 +21,26 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "core_fixes.bpf.h"
-#include "socktrace.h"
+#include "emit.bpf.h"
 #include "floor.h"
-
-#define RINGBUF_BYTES (1 << 20) /* socktrace's default */
 
 const volatile __u32 mode = FLOOR_EMPTY;
 
+/* Program runs (FLOOR_COUNT, FLOOR_RING), one slot per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FLOOR_STAT_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RINGBUF_BYTES);
-} records SEC(".maps");
-
-static __always_inline void stat_inc(__u32 slot)
-{
-	__u64 *val = bpf_map_lookup_elem(&stats, &slot);
-
-	if (val)
-		*val += 1;
-}
-
-/* socktrace's way: no wake-up until an eighth of the buffer is unread (bpf/maps.bpf.h). */
-static __always_inline void record_send(void)
-{
-	struct event e = { .ts_ns = bpf_ktime_get_ns(), .proto = IPPROTO_TCP };
-	__u64 unread = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA);
-	__u64 flags = unread >= RINGBUF_BYTES / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_output(&records, &e, sizeof(e), flags))
-		stat_inc(FLOOR_STAT_LOST);
-}
+} hits SEC(".maps");
 
 static __always_inline int hit(void)
 {
-	if (mode != FLOOR_EMPTY)
-		stat_inc(FLOOR_STAT_HITS);
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (mode != FLOOR_EMPTY && (n = bpf_map_lookup_elem(&hits, &zero)))
+		*n += 1;
 	return 0;
 }
 
@@ -70,8 +48,11 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(floor_state, const struct sock *sk, int oldstate, int newstate)
 {
 	if (mode == FLOOR_RING && (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE) &&
-	    sk_protocol(sk, true) == IPPROTO_TCP)
-		record_send();
+	    sk_protocol(sk, true) == IPPROTO_TCP) {
+		struct event e = { .ts_ns = bpf_ktime_get_ns(), .proto = IPPROTO_TCP };
+
+		event_emit(&e);
+	}
 	return hit();
 }
 

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "floor.h"
+#include "socktrace.h"
 #include "floor.skel.h"
 
 #define POLL_MS 100 /* socktrace's longest wait between drains (user/main.c POLL_MAX_MS) */
@@ -41,8 +42,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The sum over CPUs of one slot of the per-CPU "stats" array; 0 if unreadable. */
-static unsigned long long stat_sum(struct floor_bpf *skel, __u32 slot)
+/* The sum over CPUs of one slot of a per-CPU array of __u64; 0 if unreadable. */
+static unsigned long long percpu_sum(const struct bpf_map *map, __u32 slot)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	unsigned long long sum = 0;
@@ -51,7 +52,7 @@ static unsigned long long stat_sum(struct floor_bpf *skel, __u32 slot)
 		return 0;
 	__u64 vals[ncpu];
 
-	if (bpf_map__lookup_elem(skel->maps.stats, &slot, sizeof(slot), vals, sizeof(vals), 0))
+	if (bpf_map__lookup_elem(map, &slot, sizeof(slot), vals, sizeof(vals), 0))
 		return 0;
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i];
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (mode == FLOOR_RING) {
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.records), on_record, &records, NULL);
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &records, NULL);
 		if (!rb) {
 			fprintf(stderr, "floor: cannot open the ring buffer: %s\n",
 				strerror(errno));
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
 	if (rb)
 		ring_buffer__consume(rb);
 	printf("floor: mode=%s hits=%llu records=%llu lost=%llu\n", mode_names[mode],
-	       stat_sum(skel, FLOOR_STAT_HITS), records, stat_sum(skel, FLOOR_STAT_LOST));
+	       percpu_sum(skel->maps.hits, 0), records, percpu_sum(skel->maps.stats, STAT_RB_FULL));
 	ring_buffer__free(rb);
 	floor_bpf__destroy(skel);
 	return err < 0 ? 1 : 0;

@@ -6,6 +6,7 @@
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include "socktrace.h"
+#include "emit.bpf.h"
 
 #define MAX_INFLIGHT 16384     /* concurrent handshakes tracked; oldest evicted past this */
 #define MAX_LISTENERS 4096     /* listening sockets whose owner is remembered */
@@ -15,43 +16,12 @@
 #define MAX_UDP_SOCKS 16384    /* UDP sockets remembered: "out" or connected */
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
-#define MAX_LOST_ROWS 4096     /* (row, kind) pairs with events lost to a full ring buffer */
-#define RINGBUF_BYTES (1 << 20) /* default; user space may resize it (--ring-buffer) */
 
 /* Who started an active open, and when (keyed by socket address). */
 struct connect_start {
 	__u64 ts_ns;
 	struct proc proc;
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RINGBUF_BYTES);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-/* Per CPU: no atomics, and the lost path of one CPU never waits for another. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, MAX_LOST_ROWS);
-	__type(key, struct lost_key);
-	__type(value, struct lost_counts);
-} lost_rows SEC(".maps");
-
-/*
- * Events are submitted without waking user space, which drains the buffer on
- * a short timer (user/main.c POLL_MAX_MS): one wake-up per batch instead of
- * one per event. Past this much unread data (an eighth of the buffer, set by
- * user space) every submit wakes it, so a burst is drained long before the
- * buffer is full.
- */
-const volatile __u64 wakeup_bytes = RINGBUF_BYTES / 8;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -145,62 +115,5 @@ struct {
 	__type(key, __u64);
 	__type(value, struct udp_sk_entry);
 } udp_socks SEC(".maps");
-
-/*
- * The value at key, made from init if there is none yet; NULL when the map is
- * full. A failed insert may be another CPU's that came first: look again.
- */
-static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
-{
-	void *val = bpf_map_lookup_elem(map, key);
-
-	if (val)
-		return val;
-	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
-static __always_inline void stat_inc(__u32 slot)
-{
-	__u64 *val = bpf_map_lookup_elem(&stats, &slot);
-
-	if (val)
-		*val += 1; /* per-CPU slot: no other writer */
-}
-
-/* The row an event counts under: the service port, local for "in", remote for "out". */
-static __always_inline void event_lost(const struct event *e)
-{
-	struct lost_key key = {
-		.port = e->dir == DIR_IN ? e->sport : e->dport,
-		.dir = e->dir,
-		.kind = e->kind,
-		.err = e->err,
-		.flags = e->flags,
-	};
-	struct lost_counts *cnt, zero = {};
-
-	stat_inc(STAT_RB_FULL);
-	cnt = map_lookup_or_init(&lost_rows, &key, &zero);
-	if (!cnt)
-		return; /* more rows than MAX_LOST_ROWS: still in STAT_RB_FULL */
-	cnt->events++;
-	cnt->bytes_sent += e->bytes_sent;
-	cnt->bytes_received += e->bytes_received;
-	cnt->retrans += e->retrans;
-}
-
-/*
- * Hand an event, built on the stack, to user space (see wakeup_bytes); when
- * the ring buffer is full, count what it would have counted instead.
- */
-static __always_inline void event_emit(const struct event *e)
-{
-	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = unread >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_output(&events, (void *)e, sizeof(*e), flags))
-		event_lost(e);
-}
 
 #endif /* MAPS_BPF_H */
