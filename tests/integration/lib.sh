@@ -39,11 +39,17 @@ wait_until() {
 # A free TCP port on 127.0.0.1 outside the ephemeral range (bound and released).
 free_port() {
 	python3 - <<'PY'
-import random, socket
+import random, socket, subprocess
 lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+# Not only ports nothing is bound to: ports no socket in any state names at either end
+# (a TIME_WAIT from an earlier test, with the port as its peer's, would be a row too).
+used = set()
+for line in subprocess.run(["ss", "-Htuan"], capture_output=True, text=True).stdout.splitlines():
+    for endpoint in line.split()[4:6]:
+        used.add(endpoint.rpartition(":")[2])
 while True:
     p = random.randrange(20000, 30000)
-    if lo <= p <= hi:
+    if lo <= p <= hi or str(p) in used:
         continue
     s = socket.socket()
     try:

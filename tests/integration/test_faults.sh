@@ -180,7 +180,7 @@ in_handshake_at_exit() {
 # counted failed by timeout (or left in flight, when socktrace's program does not run for
 # its end: below), and the map never holds more than its size.
 test_fault_syn_flood() {
-	local p n base max peak early no_start left failed said
+	local p n base max peak early no_start left failed said gap
 	netns_pair || return 1
 	read -r p < <(free_ports 1)
 	drop_syns "$p" || return 1
@@ -203,12 +203,20 @@ test_fault_syn_flood() {
 	stop_socktrace
 	check "exit status" 0 $?
 	failed=$(csv_sum "$TMP/out.csv" "$p" out failed)
-	# Every connect is counted failed, or is still in the in-flight map: under this flood
-	# the BPF programs on sock:inet_sock_set_state at times do not run for a few SYN_SENT ->
-	# CLOSE changes that tracefs's own event tracing records (a bpftrace one-liner beside it
-	# missed the same number; no recursion_misses), so socktrace never sees those end.
-	# Seen: 0 to 927 of 18,384 (README, Overload).
-	check "failed ($failed) + still in flight ($left)" $n $((failed + left))
+	# Every connect is counted failed, or is still in the in-flight map: never more. Under
+	# this flood the BPF programs on sock:inet_sock_set_state at times do not run for a few
+	# SYN_SENT -> CLOSE changes that tracefs's own event tracing records (a bpftrace one-
+	# liner beside it missed the same number; no recursion_misses), so socktrace never sees
+	# those end (README, Overload): 38 to 79 in 10 of 41 runs on 2026-12-02, 102 in one CI
+	# run on 2026-12-03, none in 11 runs after it. That gap, up to 1% of the connects, is
+	# said on stderr (the CI log keeps it), not failed; more, or one count too many, fails.
+	gap=$((n - failed - left))
+	[ "$gap" -eq 0 ] || echo "    note: $gap of $n SYN_SENT -> CLOSE changes not seen" \
+		"(in-flight peak $peak, $(grep -o '[0-9]* connects began before' "$TMP/st.err"))" >&2
+	check_true "failed ($failed) + still in flight ($left): more than the $n connects" \
+		test "$gap" -ge 0
+	check_true "failed ($failed) + still in flight ($left): $gap short of $n, more than 1%" \
+		test "$gap" -le $((n / 100))
 	said=$(in_handshake_at_exit)
 	check "still in their handshake at exit, as the summary says" "$left" "${said:-0}"
 	check "failed_timeout" "$failed" "$(csv_sum "$TMP/out.csv" "$p" out failed_timeout)"
@@ -223,8 +231,8 @@ test_fault_syn_flood() {
 		"$TMP/st.err")
 	check_true "connects counted without their start: '$no_start', more than $((n - peak))" \
 		test "${no_start:-0}" -le $((n - peak))
-	[ "$early" != 0 ] || check_true "connects counted without their start: '$no_start', fewer than the $((n - max)) the map could not hold" \
-		test "${no_start:-0}" -ge $((n - max))
+	[ "$early" != 0 ] || check_true "connects counted without their start: '$no_start', fewer than the $((n - max)) the map could not hold, less the $gap not seen" \
+		test "${no_start:-0}" -ge $((n - max - gap))
 }
 
 # Connects still waiting for an answer when socktrace stops are in no count, and the
