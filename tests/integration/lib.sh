@@ -126,6 +126,9 @@ tcp_touch() {
 # start_socktrace ARGS...: run socktrace in the background (on BACKEND if the run is
 # forced onto one), wait until attached. Not via a function: $! must be socktrace.
 start_socktrace() {
+	# The job's shell truncates them after the fork: an earlier run's "tracing" line must
+	# not be taken for this one's.
+	rm -f "$TMP/st.out" "$TMP/st.err"
 	"$SOCKTRACE" ${BACKEND:+--backend "$BACKEND"} "$@" >"$TMP/st.out" 2>"$TMP/st.err" &
 	ST_PID=$!
 	PIDS+=("$ST_PID")

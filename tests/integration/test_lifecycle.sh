@@ -30,6 +30,9 @@ test_lifecycle_bytes_exact_ipv6() { lifecycle_transfer ::1; }
 
 # hold_open HOST K: a peer holding K connections open on port P; sets HOLDER.
 hold_open() {
+	# The background job's shell truncates the file after the fork: a "ready" left by an
+	# earlier holder would be read before that, and the signal sent to one not yet ready.
+	rm -f "$TMP/hold.out"
 	"$peer" hold "$1" "$P" "$2" >"$TMP/hold.out" &
 	HOLDER=$!
 	PIDS+=("$HOLDER")
