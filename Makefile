@@ -183,7 +183,7 @@ BENCH_BINS := $(OUTPUT)/bench/loadgen $(OUTPUT)/bench/aggbench $(OUTPUT)/bench/f
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/bench/loadgen: bench/loadgen.c | $(OUTPUT)/bench $(OUTPUT)/deps-build.stamp
+$(OUTPUT)/bench/loadgen: bench/loadgen.c user/clock.h | $(OUTPUT)/bench $(OUTPUT)/deps-build.stamp
 	$(call msg,BENCH-CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -pthread $< -o $@
 

@@ -39,6 +39,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 
 #define MAX_THREADS 64
 #define MAX_SECONDS 3600
@@ -133,14 +134,6 @@ static void parse_opts(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage_error("unexpected argument", argv[optind]);
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* A blocked accept()/recv() wakes at least this often to see the stop flag. */

@@ -107,12 +107,12 @@ static __always_inline bool in6_v4mapped(const struct in6_addr *a)
 }
 
 /*
- * The socket's address family as the traffic has it: an IPv6 socket whose
- * peer (or, unconnected, whose local address) is IPv4-mapped carries IPv4.
+ * The socket's address family as the traffic has it, given its own
+ * (skc_family): an IPv6 socket whose peer (or, unconnected, whose local
+ * address) is IPv4-mapped carries IPv4.
  */
-static __always_inline __u16 sk_family(const struct sock *sk, bool btf)
+static __always_inline __u16 sk_traffic_family(const struct sock *sk, __u16 family, bool btf)
 {
-	__u16 family = KREAD(btf, sk, __sk_common.skc_family);
 	struct in6_addr a;
 
 	if (family != AF_INET6)
@@ -127,10 +127,17 @@ static __always_inline __u16 sk_family(const struct sock *sk, bool btf)
 	return in6_v4mapped(&a) ? AF_INET : AF_INET6;
 }
 
+static __always_inline __u16 sk_family(const struct sock *sk, bool btf)
+{
+	return sk_traffic_family(sk, KREAD(btf, sk, __sk_common.skc_family), btf);
+}
+
 /* Fill the socket 5-tuple part of an event. */
 static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk, bool btf)
 {
-	e->family = sk_family(sk, btf); /* IPv4-mapped IPv6 is reported as IPv4 */
+	__u16 sock_family = KREAD(btf, sk, __sk_common.skc_family);
+
+	e->family = sk_traffic_family(sk, sock_family, btf); /* IPv4-mapped: IPv4 */
 	e->sport = sk_local_port(sk, btf);
 	e->dport = sk_remote_port(sk, btf);
 	e->netns = sk_netns(sk);
@@ -138,7 +145,7 @@ static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk
 	if (e->family == AF_INET6) {
 		KREAD_INTO(btf, &e->saddr_v6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		KREAD_INTO(btf, &e->daddr_v6, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else if (KREAD(btf, sk, __sk_common.skc_family) == AF_INET6) {
+	} else if (sock_family == AF_INET6) {
 		/* IPv4-mapped: the IPv4 address is the last 32 bits */
 		e->saddr_v4 = KREAD(btf, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[3]);
 		e->daddr_v4 = KREAD(btf, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[3]);

@@ -138,7 +138,7 @@ test_fault_two_instances() {
 	st_stop b all
 	check "a: rows" "$(rows "$pa/tcp/in" "$pa/tcp/out")" "$(csv_keys "$TMP/a.csv")"
 	check "b: rows" "$(rows "$pb/tcp/in" "$pb/tcp/out")" "$(csv_keys "$TMP/b.csv")"
-	local name dir want
+	local name dir
 	for dir in in out; do
 		check "a: $pa $dir opened" 5 "$(csv_sum "$TMP/a.csv" "$pa" $dir opened)"
 		check "b: $pb $dir opened" 5 "$(csv_sum "$TMP/b.csv" "$pb" $dir opened)"
@@ -191,7 +191,7 @@ test_fault_syn_flood() {
 	n=$((max + 2000))
 	ip netns exec "$NS_C" "$peer" flood 10.77.0.2 "$p" $n >"$TMP/flood.out" &
 	local flood=$!
-	PIDS+=($flood)
+	PIDS+=("$flood")
 	wait_until 120 grep -q "^sent" "$TMP/flood.out" || return 1
 	read -r peak _ < <(inflight) || return 1
 	read -r _ early <"$TMP/flood.out"

@@ -36,7 +36,7 @@ hold_open() {
 	"$peer" hold "$1" "$P" "$2" >"$TMP/hold.out" &
 	HOLDER=$!
 	PIDS+=("$HOLDER")
-	wait_until 10 grep -qx ready "$TMP/hold.out"
+	wait_until 10 grep -sqx ready "$TMP/hold.out"
 }
 
 # Connections open before socktrace starts are found by the snapshot: ACTIVE is
