@@ -132,7 +132,7 @@ start_socktrace() {
 	"$SOCKTRACE" ${BACKEND:+--backend "$BACKEND"} "$@" >"$TMP/st.out" 2>"$TMP/st.err" &
 	ST_PID=$!
 	PIDS+=("$ST_PID")
-	if ! wait_until 20 grep -Eq "tracing (TCP connections|UDP datagrams)" "$TMP/st.err"; then
+	if ! wait_until 20 grep -Eqs "tracing (TCP connections|UDP datagrams)" "$TMP/st.err"; then
 		echo "socktrace did not attach:" >&2
 		cat "$TMP/st.err" >&2
 		return 1
