@@ -30,7 +30,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MAX_LOST_ROWS);
-	__type(key, struct lost_key);
+	__type(key, struct kind_key);
 	__type(value, struct lost_counts);
 } lost_rows SEC(".maps");
 
@@ -68,7 +68,7 @@ static __always_inline void stat_inc(__u32 slot)
 /* The row an event counts under: the service port, local for "in", remote for "out". */
 static __always_inline void event_lost(const struct event *e)
 {
-	struct lost_key key = {
+	struct kind_key key = {
 		.port = e->dir == DIR_IN ? e->sport : e->dport,
 		.dir = e->dir,
 		.kind = e->kind,

@@ -16,6 +16,7 @@
 #include <bpf/bpf_core_read.h>
 #include "socktrace.h"
 #include "maps.bpf.h"
+#include "count.bpf.h"
 #include "sock.bpf.h"
 #include "core_fixes.bpf.h"
 
@@ -190,7 +191,7 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok, b
 	}
 	if (ok)
 		conn_open(sk, e.dport, DIR_OUT, e.ts_ns, btf);
-	event_emit(&e);
+	event_report(&e);
 	bpf_map_delete_elem(&inflight, &key);
 	return 0;
 }
@@ -213,7 +214,7 @@ static __always_inline void listener_event(const struct sock *sk, __u8 kind,
 	/* Both run in the process's close() or listen(): the file is still there. */
 	e.sock_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	event_owner(&e, owner);
-	event_emit(&e);
+	event_emit(&e); /* the listener list needs every one */
 }
 
 /* listen(): remember the owner of the port's passive sockets. */
@@ -280,7 +281,7 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 	else if (owner)
 		event_owner(&e, &owner->proc);
 	conn_open(sk, lk.port, DIR_IN, e.ts_ns, btf);
-	event_emit(&e);
+	event_report(&e);
 	return 0;
 }
 
@@ -305,7 +306,7 @@ static __always_inline int handle_accepted(const struct sock *sk, bool btf)
 	e.lat_ns = e.ts_ns - *established;
 	current_owner(&owner);
 	event_owner(&e, &owner);
-	event_emit(&e);
+	event_report(&e);
 	bpf_map_delete_elem(&accept_queue, &key);
 	return 0;
 }
@@ -363,7 +364,7 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
 		e.retrans = KREAD(btf, tp, total_retrans);
 	}
 	e.flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
-	event_emit(&e);
+	event_report(&e);
 	return 0;
 }
 
@@ -393,7 +394,7 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag, bool b
 	e.dir = c->dir;
 	conn_ports(&e, c);
 	e.flags = flag;
-	event_emit(&e);
+	event_report(&e);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -512,7 +513,7 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 	e.dport = row->port;
 	current_owner(&owner);
 	event_owner(&e, &owner);
-	event_emit(&e);
+	event_report(&e);
 }
 
 /*

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The one definition shared by the BPF programs and user space.
- * No includes: the BPF side gets the __uN types from vmlinux.h, user space
- * from <linux/types.h>. No pointers; largest fields first so that the layout
- * is the same on both sides without padding surprises.
+ * No includes but the histogram's layout: the BPF side gets the __uN types
+ * from vmlinux.h, user space from <linux/types.h>. No pointers; largest
+ * fields first so that the layout is the same on both sides without padding
+ * surprises.
  */
 #ifndef SOCKTRACE_H
 #define SOCKTRACE_H
+
+#include "hist_layout.h"
 
 #define TASK_COMM_LEN 16
 
@@ -63,11 +66,13 @@ struct udp_counts {
 };
 
 /*
- * Map "lost_rows": what the events that found the ring buffer full would have
- * counted, per row and kind, so that opened, failed, closed, bytes and resets
- * stay exact when user space falls behind. Only the lost path touches it.
+ * A row and what happened on it: the key of map "kind_rows", where the
+ * kernel counts events itself (bpf/count.bpf.h), and of map "lost_rows":
+ * what the events that found the ring buffer full would have counted, so that
+ * opened, failed, closed, bytes and resets stay exact when user space falls
+ * behind. Only the lost path touches lost_rows.
  */
-struct lost_key {
+struct kind_key {
 	__u16 port; /* service port */
 	__u8 dir;   /* enum event_dir */
 	__u8 kind;  /* enum event_kind; EV_UDP_RESPONSE is UDP, the others TCP */
@@ -81,6 +86,45 @@ struct lost_counts {
 	__u64 bytes_sent; /* EV_CLOSE: what the lost closes carried */
 	__u64 bytes_received;
 	__u64 retrans;
+};
+
+/*
+ * Map "kind_rows": the events of one kind_key counted in the kernel, per CPU,
+ * with their latency samples in the histogram's buckets (hist_layout.h).
+ */
+struct kind_counts {
+	struct lost_counts n; /* events, and what closes carried */
+	__u64 samples;	      /* latency samples: see kind_sampled() */
+	__u64 sum;	      /* their total, ns */
+	__u64 min, max;	      /* this CPU's smallest and largest since start */
+	__u32 buckets[HIST_BUCKETS];
+};
+
+/* Whether an event of this kind carries a latency sample (lat_ns). */
+static inline int kind_sampled(__u8 kind, __u64 lat_ns)
+{
+	return lat_ns || kind == EV_ACCEPTED || kind == EV_UDP_RESPONSE;
+}
+
+/* Whether an event of this kind counts under its owner's name (the opens, the waits). */
+static inline int kind_names_owner(__u8 kind)
+{
+	return kind != EV_CLOSE && kind != EV_RESET && kind != EV_EXISTING;
+}
+
+/* Map "proc_rows": a row's events per owner's name, counted with kind_rows. */
+struct proc_key {
+	__u8 comm[TASK_COMM_LEN];
+	__u16 port; /* service port */
+	__u8 dir;   /* enum event_dir */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct proc_counts {
+	__u64 events;
+	__u64 ts_ns; /* the latest, for the pid: this CPU's last one */
+	__u32 pid;   /* tgid */
+	__u32 pad;
 };
 
 /* A process: who owns a connection or a listening socket. */

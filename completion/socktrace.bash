@@ -5,7 +5,7 @@
 
 _socktrace_opts="--port --ipv4 --ipv6 --proto --dir --pid --comm --cgroup --netns
 	--interval --duration --wide --events --hist --json --csv --listen --quiet
-	--ring-buffer --accept-wait --backend --check --verbose --help --version"
+	--ring-buffer --accept-wait --every-event --backend --check --verbose --help --version"
 _socktrace_ports_opts="--port --verbose --help -p -v -h"
 
 # _socktrace_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word a line (file names

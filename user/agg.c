@@ -4,6 +4,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "agg.h"
+#include "seen.h"
 
 /* Open addressing over row indices; the table is kept at most half full. */
 struct agg {
@@ -11,8 +12,10 @@ struct agg {
 	size_t n, cap;
 	struct agg_row **slots; /* the rows, hashed by key; NULL = empty */
 	size_t nslots;		/* power of two */
-	struct lost_seen *lost; /* see agg__lost() */
-	size_t nlost, caplost;
+	/* The kernel's counters at the last reading, for their growth: */
+	struct seen *lost;  /* kind_key -> lost_counts (agg__lost()) */
+	struct seen *kinds; /* kind_key -> kind_counts (agg__kind()) */
+	struct seen *procs; /* proc_key -> events (agg__proc()) */
 };
 
 static uint32_t row_key(uint16_t port, uint8_t proto, uint8_t dir)
@@ -33,8 +36,11 @@ struct agg *agg__new(void)
 		return NULL;
 	agg->nslots = 64;
 	agg->slots = calloc(agg->nslots, sizeof(*agg->slots));
-	if (!agg->slots) {
-		free(agg);
+	agg->lost = seen__new(sizeof(struct kind_key), sizeof(struct lost_counts));
+	agg->kinds = seen__new(sizeof(struct kind_key), sizeof(struct kind_counts));
+	agg->procs = seen__new(sizeof(struct proc_key), sizeof(__u64));
+	if (!agg->slots || !agg->lost || !agg->kinds || !agg->procs) {
+		agg__free(agg);
 		return NULL;
 	}
 	return agg;
@@ -82,7 +88,9 @@ void agg__free(struct agg *agg)
 	}
 	free(agg->rows);
 	free(agg->slots);
-	free(agg->lost);
+	seen__free(agg->lost);
+	seen__free(agg->kinds);
+	seen__free(agg->procs);
 	free(agg);
 }
 
@@ -152,21 +160,21 @@ static struct agg_row *row_get(struct agg *agg, uint16_t port, uint8_t proto, ui
 	return row;
 }
 
-/* Count the event's process under its name; names past AGG_PROCS go to procs_more. */
-static void procs_add(struct agg_row *row, const struct event *ev)
+/* Count n events of a process under its name; names past AGG_PROCS go to procs_more. */
+static void procs_add(struct agg_row *row, const __u8 comm[TASK_COMM_LEN], uint32_t pid, uint64_t n)
 {
 	for (int i = 0; i < AGG_PROCS; i++) {
 		struct agg_proc *p = &row->procs[i];
 
-		if (p->count && strcmp(p->comm, (const char *)ev->comm))
+		if (p->count && strncmp(p->comm, (const char *)comm, sizeof(p->comm)))
 			continue;
 		if (!p->count)
-			memcpy(p->comm, ev->comm, sizeof(p->comm));
-		p->pid = ev->pid;
-		p->count++;
+			memcpy(p->comm, comm, sizeof(p->comm));
+		p->pid = pid;
+		p->count += n;
 		return;
 	}
-	row->procs_more++;
+	row->procs_more += n;
 }
 
 /*
@@ -198,21 +206,29 @@ static void count_kind(struct agg_stats *st, __u8 kind, __u32 err, __u8 flags, u
 	}
 }
 
+/* The histogram an event kind's latency samples go to (kind_sampled()); NULL: none. */
+static struct hist **kind_hist(struct agg_stats *st, __u8 kind)
+{
+	switch (kind) {
+	case EV_CONNECT_OK:
+	case EV_ACCEPT:
+		return &st->lat;
+	case EV_ACCEPTED:
+		return &st->wait;
+	case EV_CLOSE:
+		return &st->life;
+	case EV_UDP_RESPONSE:
+		return &st->resp;
+	}
+	return NULL;
+}
+
 /* The event's latency sample, in the histogram its kind feeds; 0 or -ENOMEM. */
 static int sample_event(struct agg_stats *st, const struct event *ev)
 {
-	switch (ev->kind) {
-	case EV_CONNECT_OK:
-	case EV_ACCEPT:
-		return ev->lat_ns ? sample_add(&st->lat, ev->lat_ns) : 0;
-	case EV_ACCEPTED:
-		return sample_add(&st->wait, ev->lat_ns);
-	case EV_CLOSE:
-		return ev->lat_ns ? sample_add(&st->life, ev->lat_ns) : 0;
-	case EV_UDP_RESPONSE:
-		return sample_add(&st->resp, ev->lat_ns);
-	}
-	return 0;
+	struct hist **h = kind_hist(st, ev->kind);
+
+	return h && kind_sampled(ev->kind, ev->lat_ns) ? sample_add(h, ev->lat_ns) : 0;
 }
 
 int agg__add(struct agg *agg, const struct event *ev)
@@ -232,8 +248,8 @@ int agg__add(struct agg *agg, const struct event *ev)
 		st->retransmits += ev->retrans;
 	}
 	/* Closes and resets: the owner was counted when the connection opened. */
-	if (ev->pid && ev->kind != EV_CLOSE && ev->kind != EV_RESET && ev->kind != EV_EXISTING)
-		procs_add(row, ev);
+	if (ev->pid && kind_names_owner(ev->kind))
+		procs_add(row, ev->comm, ev->pid, 1);
 	return 0;
 }
 
@@ -266,36 +282,7 @@ int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_count
 	return 0;
 }
 
-/* The kernel's lost counters seen at the last call, per (row, kind, err, flags). */
-struct lost_seen {
-	struct lost_key key;
-	struct lost_counts seen;
-};
-
-static struct lost_counts *lost_seen(struct agg *agg, const struct lost_key *key)
-{
-	struct lost_seen *l;
-
-	for (size_t i = 0; i < agg->nlost; i++) {
-		if (!memcmp(&agg->lost[i].key, key, sizeof(*key)))
-			return &agg->lost[i].seen;
-	}
-	if (agg->nlost == agg->caplost) {
-		size_t cap = agg->caplost ? agg->caplost * 2 : 8;
-
-		l = realloc(agg->lost, cap * sizeof(*l));
-		if (!l)
-			return NULL;
-		agg->lost = l;
-		agg->caplost = cap;
-	}
-	l = &agg->lost[agg->nlost++];
-	memset(l, 0, sizeof(*l));
-	l->key = *key;
-	return &l->seen;
-}
-
-int agg__lost(struct agg *agg, const struct lost_key *key, const struct lost_counts *total)
+int agg__lost(struct agg *agg, const struct kind_key *key, const struct lost_counts *total)
 {
 	uint8_t proto = key->kind == EV_UDP_RESPONSE ? IPPROTO_UDP : IPPROTO_TCP;
 	struct lost_counts *seen;
@@ -306,7 +293,7 @@ int agg__lost(struct agg *agg, const struct lost_key *key, const struct lost_cou
 	/* A lost listen or unlisten leaves the LISTEN block stale: only the total says so. */
 	if (key->kind == EV_LISTEN || key->kind == EV_LISTEN_CLOSE)
 		return 0;
-	seen = lost_seen(agg, key);
+	seen = seen__get(agg->lost, key);
 	row = seen ? row_get(agg, key->port, proto, key->dir) : NULL;
 	if (!row)
 		return -ENOMEM;
@@ -317,6 +304,107 @@ int agg__lost(struct agg *agg, const struct lost_key *key, const struct lost_cou
 	st->bytes_sent += growth(total->bytes_sent, &seen->bytes_sent);
 	st->bytes_received += growth(total->bytes_received, &seen->bytes_received);
 	st->retransmits += growth(total->retrans, &seen->retrans);
+	return 0;
+}
+
+/*
+ * The range of the samples a reading added, whose histogram says only their
+ * buckets: where the run's min (max) moved, the new one is exact; else the
+ * new samples lie between the old min and max, within their buckets.
+ */
+static void delta_range(const struct kind_counts *now, const struct kind_counts *seen, uint64_t *lo,
+			uint64_t *hi)
+{
+	unsigned int first = HIST_BUCKETS, last = 0;
+
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		if (now->buckets[i] == seen->buckets[i])
+			continue;
+		if (first == HIST_BUCKETS)
+			first = i;
+		last = i;
+	}
+	if (!seen->samples || now->min < seen->min)
+		*lo = now->min;
+	else
+		*lo = first < HIST_BUCKETS && hist__bucket_low(first) > seen->min
+			      ? hist__bucket_low(first)
+			      : seen->min;
+	if (now->max > seen->max)
+		*hi = now->max;
+	else
+		*hi = hist__bucket_high(last) < seen->max ? hist__bucket_high(last) : seen->max;
+}
+
+/*
+ * Add the samples a kind_rows reading grew by to h (allocated on first use);
+ * 0 or -ENOMEM. Counted by their buckets, not by `samples`: a CPU's value is
+ * copied while its probe may be writing it, so a reading can have a sample's
+ * bucket and not yet its count (or the other way round), and a bucket must
+ * not be lost that way.
+ */
+static int samples_grow(struct hist **h, const struct kind_counts *now,
+			const struct kind_counts *seen)
+{
+	uint64_t n = 0, lo, hi;
+	bool empty;
+
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++)
+		n += (uint32_t)(now->buckets[i] - seen->buckets[i]);
+	if (!n)
+		return 0;
+	if (!*h && !(*h = calloc(1, sizeof(**h))))
+		return -ENOMEM;
+	empty = !(*h)->count;
+	delta_range(now, seen, &lo, &hi);
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++)
+		hist__add_bucket(*h, i, (uint32_t)(now->buckets[i] - seen->buckets[i]));
+	(*h)->sum += now->sum - seen->sum;
+	if (empty || lo < (*h)->min)
+		(*h)->min = lo;
+	if (hi > (*h)->max)
+		(*h)->max = hi;
+	return 0;
+}
+
+int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_counts *total,
+	      uint64_t *grew)
+{
+	uint8_t proto = key->kind == EV_UDP_RESPONSE ? IPPROTO_UDP : IPPROTO_TCP;
+	struct kind_counts *seen = seen__get(agg->kinds, key);
+	struct agg_row *row = seen ? row_get(agg, key->port, proto, key->dir) : NULL;
+	struct agg_stats *st;
+	struct hist **h;
+	uint64_t n;
+
+	*grew = 0;
+	if (!row)
+		return -ENOMEM;
+	st = &row->interval;
+	h = kind_hist(st, key->kind);
+	if (h && samples_grow(h, total, seen))
+		return -ENOMEM;
+	n = growth(total->n.events, &seen->n.events);
+	count_kind(st, key->kind, key->err, key->flags, n);
+	st->bytes_sent += growth(total->n.bytes_sent, &seen->n.bytes_sent);
+	st->bytes_received += growth(total->n.bytes_received, &seen->n.bytes_received);
+	st->retransmits += growth(total->n.retrans, &seen->n.retrans);
+	*seen = *total; /* the histogram's part too (growth() did the counters) */
+	*grew = n;
+	return 0;
+}
+
+int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid)
+{
+	__u64 *seen = seen__get(agg->procs, key);
+	struct agg_row *row = seen ? row_get(agg, key->port, key->proto, key->dir) : NULL;
+	uint64_t n;
+
+	if (!row)
+		return -ENOMEM;
+	n = growth(events, seen);
+	if (n)
+		procs_add(row, key->comm, pid, n);
 	return 0;
 }
 

@@ -99,7 +99,22 @@ int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_count
  * into the interval's counts (opened, failed, closed, bytes, resets) and its
  * lost count. 0 or -ENOMEM.
  */
-int agg__lost(struct agg *agg, const struct lost_key *key, const struct lost_counts *total);
+int agg__lost(struct agg *agg, const struct kind_key *key, const struct lost_counts *total);
+
+/*
+ * Events counted in the kernel (unless every event is sent: --events), per
+ * (row, kind, err, flags): hand over the cumulative counters and histogram
+ * (summed over CPUs; min and max over them); what they grew by goes into
+ * the interval, as agg__add() would have put the events, and *grew says how
+ * many events that was. A sample's value is known only to its bucket
+ * (HIST_REL_ERROR), except for the run's min and max, which stay exact: an
+ * interval's min or max is exact when it moved the run's. 0 or -ENOMEM.
+ */
+int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_counts *total,
+	      uint64_t *grew);
+
+/* The events of a row counted in the kernel under an owner's name, and its latest pid. */
+int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid);
 
 /* Fold the interval into the run figures and start a new interval. */
 void agg__next_interval(struct agg *agg);

@@ -29,6 +29,7 @@ enum {
 	OPT_PROTO,
 	OPT_RING_BUFFER,
 	OPT_ACCEPT_WAIT,
+	OPT_EVERY_EVENT,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "proto", required_argument, NULL, OPT_PROTO },
 	{ "ring-buffer", required_argument, NULL, OPT_RING_BUFFER },
 	{ "accept-wait", no_argument, NULL, OPT_ACCEPT_WAIT },
+	{ "every-event", no_argument, NULL, OPT_EVERY_EVENT },
 	{ 0 },
 };
 
@@ -95,6 +97,8 @@ void cli__usage(FILE *out)
 	      "      --accept-wait    see accept() also where only a syscall tracepoint can\n"
 	      "                       (accept-queue wait, accepting process): off there by\n"
 	      "                       default, as it slows every syscall on the host\n"
+	      "      --every-event    count in socktrace, each event sent from the kernel (as\n"
+	      "                       --events does), not in the kernel: costs more\n"
 	      "      --check          what this kernel offers; exit 0 if socktrace can run\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"
@@ -368,6 +372,9 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 		return parse_ring_buffer(arg, cfg, err, errlen);
 	case OPT_ACCEPT_WAIT:
 		cfg->accept_wait = true;
+		return 0;
+	case OPT_EVERY_EVENT:
+		cfg->every_event = true;
 		return 0;
 	case 'v':
 		cfg->verbose = true;

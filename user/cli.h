@@ -61,6 +61,7 @@ struct config {
 	int filter_proto;	    /* --proto: 0 any, IPPROTO_TCP or IPPROTO_UDP */
 	unsigned int ringbuf_bytes; /* --ring-buffer: 0 = the default (bpf/maps.bpf.h) */
 	bool accept_wait;	    /* --accept-wait: the accept hook may be a syscall tracepoint */
+	bool every_event;	    /* --every-event: nothing counted in the kernel */
 };
 
 /*

@@ -3,19 +3,9 @@
 #include <string.h>
 #include "hist.h"
 
-#define HIST_TOP_VALUE ((1ULL << HIST_TOP_BITS) - 1)
-
 unsigned int hist__bucket(uint64_t v)
 {
-	unsigned int e;
-
-	if (v < HIST_SUB)
-		return (unsigned int)v;
-	if (v > HIST_TOP_VALUE)
-		v = HIST_TOP_VALUE;
-	e = 63 - __builtin_clzll(v); /* v is in [2^e, 2^(e+1)), e >= HIST_SUB_BITS */
-	return (e - HIST_SUB_BITS + 1) * HIST_SUB +
-	       (unsigned int)((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
+	return hist_bucket(v);
 }
 
 uint64_t hist__bucket_low(unsigned int i)
@@ -35,6 +25,11 @@ static uint64_t bucket_width(unsigned int i)
 	return 1ULL << (i / HIST_SUB - 1);
 }
 
+uint64_t hist__bucket_high(unsigned int i)
+{
+	return i + 1 < HIST_BUCKETS ? hist__bucket_low(i + 1) - 1 : UINT64_MAX;
+}
+
 void hist__reset(struct hist *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -49,6 +44,14 @@ void hist__add(struct hist *h, uint64_t v)
 	h->count++;
 	h->sum += v;
 	h->buckets[hist__bucket(v)]++;
+}
+
+void hist__add_bucket(struct hist *h, unsigned int i, uint64_t n)
+{
+	if (i >= HIST_BUCKETS || !n)
+		return;
+	h->count += n;
+	h->buckets[i] += (uint32_t)n;
 }
 
 void hist__merge(struct hist *dst, const struct hist *src)

@@ -11,11 +11,9 @@
 #define HIST_H
 
 #include <stdint.h>
+#include <linux/types.h>
+#include "hist_layout.h" /* the buckets, shared with the BPF programs */
 
-#define HIST_SUB_BITS 5
-#define HIST_SUB (1 << HIST_SUB_BITS)
-#define HIST_TOP_BITS 42
-#define HIST_BUCKETS ((HIST_TOP_BITS - HIST_SUB_BITS + 1) * HIST_SUB)
 #define HIST_REL_ERROR (1.0 / (2 * HIST_SUB))
 
 struct hist {
@@ -33,8 +31,15 @@ void hist__merge(struct hist *dst, const struct hist *src);
  * exact max; 0 when empty. */
 uint64_t hist__percentile(const struct hist *h, double p);
 
-/* Bucket of v, and the smallest value in bucket i (exported for tests). */
+/*
+ * Add n samples known only by their bucket i (counted in the kernel): the
+ * count and the bucket; sum, min and max are the caller's to set.
+ */
+void hist__add_bucket(struct hist *h, unsigned int i, uint64_t n);
+
+/* Bucket of v, and the smallest and largest value in bucket i. */
 unsigned int hist__bucket(uint64_t v);
 uint64_t hist__bucket_low(unsigned int i);
+uint64_t hist__bucket_high(unsigned int i);
 
 #endif /* HIST_H */

@@ -100,7 +100,7 @@ struct run {
 	int out_err;		     /* stdout could not be written (--events) */
 	bool stdout_gone;	     /* its reader went away (`| head`): a quiet end */
 	int csv_err;		     /* the CSV could not be written: said once, no more rows */
-	uint64_t events, events_run; /* decoded: this interval, whole run */
+	uint64_t events, events_run; /* counted in the kernel or decoded: interval, run */
 	uint64_t malformed;
 	uint64_t lost_seen; /* kernel's lost counter at the last report */
 	double start, last; /* CLOCK_MONOTONIC seconds */
@@ -190,9 +190,25 @@ static int on_udp_row(void *ctx, const struct udp_key *key, const struct udp_cou
 	return agg__udp(ctx, key->port, key->dir, total);
 }
 
-static int on_lost_row(void *ctx, const struct lost_key *key, const struct lost_counts *total)
+static int on_lost_row(void *ctx, const struct kind_key *key, const struct lost_counts *total)
 {
 	return agg__lost(ctx, key, total);
+}
+
+/* Events counted in the kernel count as events seen, as those sent do. */
+static int on_kind_row(void *ctx, const struct kind_key *key, const struct kind_counts *total)
+{
+	struct run *run = ctx;
+	uint64_t grew;
+	int err = agg__kind(run->agg, key, total, &grew);
+
+	run->events += grew;
+	return err;
+}
+
+static int on_proc_row(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid)
+{
+	return agg__proc(ctx, key, events, pid);
 }
 
 /*
@@ -252,6 +268,9 @@ static int report_interval(struct run *run)
 		log_err("failed to count UDP rows: %s", strerror(ENOMEM));
 	if (tracer__lost_rows(run->tracer, on_lost_row, run->agg))
 		log_err("failed to count lost events: %s", strerror(ENOMEM));
+	if (tracer__kind_rows(run->tracer, on_kind_row, run) ||
+	    tracer__proc_rows(run->tracer, on_proc_row, run->agg))
+		log_err("failed to read the counts kept in the kernel: %s", strerror(ENOMEM));
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;
@@ -453,6 +472,7 @@ static int run_tracer(struct run *run)
 	topts.filters = &run->filters;
 	topts.ringbuf_bytes = run->cfg.ringbuf_bytes;
 	topts.accept_wait = run->cfg.accept_wait;
+	topts.every_event = run->cfg.mode == OUT_EVENTS || run->cfg.every_event;
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);

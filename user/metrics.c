@@ -283,7 +283,7 @@ static void write_histogram(FILE *f, const struct report *r, const struct histog
 static void write_health(FILE *f, const struct report *r, const char *version)
 {
 	family(f, "socktrace_events_total", "counter",
-	       "Events decoded from the kernel's ring buffer since start.");
+	       "Events seen since start: counted in the kernel, or decoded from its ring buffer.");
 	fprintf(f, "socktrace_events_total %llu\n", (unsigned long long)r->events);
 	family(f, "socktrace_events_lost_total", "counter",
 	       "Events the kernel dropped because the ring buffer was full.");

@@ -96,12 +96,35 @@ static void configure_filters(struct socktrace_bpf *skel, const struct filters *
 	memcpy((void *)skel->rodata->filter_comm, f->comm, sizeof(f->comm));
 }
 
+/*
+ * Kernel memory for the rows counted in the kernel: a kind_rows value is
+ * ~5 KB on each possible CPU, so a host with many CPUs gets fewer rows (at
+ * least KIND_ROWS_MIN); the events of rows past them are sent instead.
+ */
+#define KIND_ROWS_BUDGET (32u << 20)
+#define KIND_ROWS_MIN 64u
+
+static void size_kind_rows(struct socktrace_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t per_row = sizeof(struct kind_counts) * (size_t)(ncpus > 0 ? ncpus : 1);
+	size_t rows = KIND_ROWS_BUDGET / per_row;
+	__u32 max = bpf_map__max_entries(skel->maps.kind_rows);
+
+	if (rows < KIND_ROWS_MIN)
+		rows = KIND_ROWS_MIN;
+	if (rows < max)
+		bpf_map__set_max_entries(skel->maps.kind_rows, (__u32)rows);
+}
+
 static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts)
 {
 	const struct portset *ports = opts->ports;
 	struct port_range eph;
 
 	skel->rodata->filter_ports = ports != NULL;
+	skel->rodata->count_in_kernel = !opts->every_event;
+	size_kind_rows(skel);
 	skel->rodata->filter_family = opts->family;
 	if (ports)
 		memcpy((void *)skel->rodata->port_bitmap, ports->bits, sizeof(ports->bits));
@@ -512,7 +535,10 @@ _Static_assert(sizeof(struct lost_counts) % sizeof(__u64) == 0, "lost_counts: __
 struct rows_fn {
 	tracer_udp_fn udp;
 	tracer_lost_fn lost;
+	tracer_kind_fn kind;
+	tracer_proc_fn proc;
 	void *ctx;
+	void *scratch; /* kind_row()'s sum */
 };
 
 static int udp_row(void *ctx, const void *key, const __u64 *sum)
@@ -547,6 +573,101 @@ int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx)
 
 	return percpu_sums(t, t->skel->maps.lost_rows, sizeof(struct lost_counts) / sizeof(__u64),
 			   lost_row, &f);
+}
+
+/*
+ * Call fn for each entry of a per-CPU hash, with its values of all CPUs (at
+ * their kernel stride: value_size rounded up to 8); stop at fn's first
+ * non-zero. For values that are not all counters to sum.
+ */
+static int percpu_each(struct tracer *t, const struct bpf_map *map,
+		       int (*fn)(void *ctx, const void *key, const void *vals, int ncpus),
+		       void *ctx)
+{
+	int fd = bpf_map__fd(map), n = t->nr_cpus > 0 ? t->nr_cpus : 1;
+	size_t ksize = bpf_map__key_size(map);
+	size_t stride = (bpf_map__value_size(map) + 7) & ~(size_t)7;
+	char key[ksize], next[ksize];
+	void *vals = calloc(n, stride), *prev = NULL;
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	while (!err && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksize);
+		prev = key;
+		if (!bpf_map_lookup_elem(fd, key, vals))
+			err = fn(ctx, key, vals, n);
+	}
+	free(vals);
+	return err;
+}
+
+_Static_assert(sizeof(struct kind_counts) % 8 == 0, "kind_counts: no stride padding");
+_Static_assert(sizeof(struct proc_counts) % 8 == 0, "proc_counts: no stride padding");
+
+static int kind_row(void *ctx, const void *key, const void *vals, int ncpus)
+{
+	const struct kind_counts *cpu = vals;
+	struct rows_fn *f = ctx;
+	struct kind_counts *total = f->scratch;
+
+	memset(total, 0, sizeof(*total));
+	for (int c = 0; c < ncpus; c++) {
+		total->n.events += cpu[c].n.events;
+		total->n.bytes_sent += cpu[c].n.bytes_sent;
+		total->n.bytes_received += cpu[c].n.bytes_received;
+		total->n.retrans += cpu[c].n.retrans;
+		if (!cpu[c].samples)
+			continue;
+		if (!total->samples || cpu[c].min < total->min)
+			total->min = cpu[c].min;
+		if (cpu[c].max > total->max)
+			total->max = cpu[c].max;
+		total->samples += cpu[c].samples;
+		total->sum += cpu[c].sum;
+		for (unsigned int i = 0; i < HIST_BUCKETS; i++)
+			total->buckets[i] += cpu[c].buckets[i];
+	}
+	return f->kind(f->ctx, key, total);
+}
+
+int tracer__kind_rows(struct tracer *t, tracer_kind_fn fn, void *ctx)
+{
+	struct rows_fn f = { .kind = fn, .ctx = ctx };
+	int err;
+
+	f.scratch = malloc(sizeof(struct kind_counts)); /* ~5 KB: not on the stack */
+	if (!f.scratch)
+		return -ENOMEM;
+	err = percpu_each(t, t->skel->maps.kind_rows, kind_row, &f);
+	free(f.scratch);
+	return err;
+}
+
+/* An owner's events, over CPUs; its pid is the one of the CPU that saw it last. */
+static int proc_row(void *ctx, const void *key, const void *vals, int ncpus)
+{
+	const struct proc_counts *cpu = vals;
+	struct rows_fn *f = ctx;
+	uint64_t events = 0, last = 0;
+	uint32_t pid = 0;
+
+	for (int c = 0; c < ncpus; c++) {
+		events += cpu[c].events;
+		if (cpu[c].events && cpu[c].ts_ns >= last) {
+			last = cpu[c].ts_ns;
+			pid = cpu[c].pid;
+		}
+	}
+	return f->proc(f->ctx, key, events, pid);
+}
+
+int tracer__proc_rows(struct tracer *t, tracer_proc_fn fn, void *ctx)
+{
+	struct rows_fn f = { .proc = fn, .ctx = ctx };
+
+	return percpu_each(t, t->skel->maps.proc_rows, proc_row, &f);
 }
 
 int tracer__measure_probes(struct tracer *t)

@@ -27,6 +27,7 @@ struct tracer_opts {
 	const struct filters *filters; /* the other filters; NULL: none */
 	unsigned int ringbuf_bytes;    /* ring buffer size (a power of two pages); 0: default */
 	bool accept_wait;	       /* the accept hook may be a syscall tracepoint (hooks.h) */
+	bool every_event;	       /* send each event (--events), none counted in the kernel */
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -67,11 +68,27 @@ int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx);
  * Called per (row, kind, err, flags) with the kernel's cumulative counts of
  * events lost to a full ring buffer (summed over CPUs).
  */
-typedef int (*tracer_lost_fn)(void *ctx, const struct lost_key *key,
+typedef int (*tracer_lost_fn)(void *ctx, const struct kind_key *key,
 			      const struct lost_counts *total);
 
 /* Read every lost-event counter; stops at fn's first non-zero return. */
 int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx);
+
+/*
+ * Called per (row, kind, err, flags) counted in the kernel, with its
+ * cumulative counters and histogram summed over CPUs (min and max over them).
+ */
+typedef int (*tracer_kind_fn)(void *ctx, const struct kind_key *key,
+			      const struct kind_counts *total);
+
+/* Read every row counted in the kernel; stops at fn's first non-zero return, or -ENOMEM. */
+int tracer__kind_rows(struct tracer *t, tracer_kind_fn fn, void *ctx);
+
+/* Called per (row, owner's name) with its events summed over CPUs, and its latest pid. */
+typedef int (*tracer_proc_fn)(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid);
+
+/* Read every owner counted in the kernel; stops at fn's first non-zero return, or -ENOMEM. */
+int tracer__proc_rows(struct tracer *t, tracer_proc_fn fn, void *ctx);
 
 /*
  * Have the kernel time every BPF program run (BPF_ENABLE_STATS, for as long

@@ -1,21 +1,24 @@
 # shellcheck shell=bash
 # Overload: socktrace stopped (SIGSTOP, a stalled consumer) with a one-page ring buffer
-# while OV_N connections open and close. Most events are lost; the counts must stay exact
-# (the kernel counts what each lost event would have) and the lost events must be counted
-# exactly: per connection an accept, its accept(), a connect and two closes reach user
-# space or the lost count, nothing else.
+# while OV_N connections open and close. With --every-event most events are lost; the
+# counts must stay exact (the kernel counts what each lost event would have) and the lost
+# events must be counted exactly: per connection an accept, its accept(), a connect and two
+# closes reach user space or the lost count, nothing else. By default the kernel counts
+# them all itself, and nothing is lost.
 
 OV_N=300
 
-test_overload_counts_stay_exact() {
-	local P peer events lost lost_csv
-	P=$(free_port)
+# Run the burst on port $1 with socktrace stopped throughout; the rest are socktrace's options.
+overload_run() {
+	local P=$1 peer burst_pid
+	shift
 	peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
 	python3 "$peer" burst "$P" $OV_N >"$TMP/burst.out" &
 	PIDS+=($!)
-	local burst_pid=$!
+	burst_pid=$!
 	wait_until 10 grep -q ready "$TMP/burst.out" || return 1
-	start_socktrace --accept-wait -p "$P" --ring-buffer 4K --csv "$TMP/out.csv" -i 0.5 || return 1
+	start_socktrace --accept-wait -p "$P" --ring-buffer 4K --csv "$TMP/out.csv" -i 0.5 "$@" ||
+		return 1
 	kill -STOP "$ST_PID"
 	kill -USR1 "$burst_pid"
 	wait_until 60 grep -q done "$TMP/burst.out" || { kill -CONT "$ST_PID"; return 1; }
@@ -32,8 +35,19 @@ test_overload_counts_stay_exact() {
 			"$(csv_sum "$TMP/out.csv" "$P" $dir lat_samples)" \
 			"$(summary_col "$TMP/st.out" "$P" $dir SAMPLES)"
 	done
+}
+
+summary_lost() {
+	sed -n 's/^socktrace summary:.* events, \([0-9]*\) lost$/\1/p' "$1"
+}
+
+# Every event through the ring buffer (--every-event): most are lost, and counted as lost.
+test_overload_counts_stay_exact() {
+	local P events lost lost_csv
+	P=$(free_port)
+	overload_run "$P" --every-event || return 1
 	events=$(summary_events "$TMP/st.out")
-	lost=$(sed -n 's/^socktrace summary:.* events, \([0-9]*\) lost$/\1/p' "$TMP/st.out")
+	lost=$(summary_lost "$TMP/st.out")
 	check_true "no overload happened: $lost events lost" test "${lost:-0}" -gt $((OV_N * 4))
 	check "events delivered + lost" $((5 * OV_N)) $((events + lost))
 	lost_csv=$(($(csv_sum "$TMP/out.csv" "$P" in lost) + $(csv_sum "$TMP/out.csv" "$P" out lost)))
@@ -42,6 +56,22 @@ test_overload_counts_stay_exact() {
 		test "$(csv_sum "$TMP/out.csv" "$P" out lat_samples)" -lt $OV_N
 	check "summary lines naming the lost events" 2 \
 		"$(grep -c "^lost $P/tcp .*: [0-9]* events, counted" "$TMP/st.out")"
+}
+
+# By default the kernel counts: the same stall loses nothing, not even a sample or an owner.
+test_overload_counted_in_kernel() {
+	local P
+	P=$(free_port)
+	overload_run "$P" || return 1
+	check "events lost" 0 "$(summary_lost "$TMP/st.out")"
+	check "events seen" $((5 * OV_N)) "$(summary_events "$TMP/st.out")"
+	check "out latency samples (every connect timed)" $OV_N \
+		"$(csv_sum "$TMP/out.csv" "$P" out lat_samples)"
+	check "in accept-queue waits" $OV_N "$(csv_sum "$TMP/out.csv" "$P" in accept_wait_samples)"
+	for dir in in out; do
+		check_true "$dir: no owner python3 in: $(summary_row "$TMP/st.out" "$P" $dir)" \
+			grep -q python3 <<<"$(summary_row "$TMP/st.out" "$P" $dir)"
+	done
 }
 
 test_bad_ring_buffer_sizes() {

@@ -2,6 +2,7 @@
 /* agg: rows per (service port, proto, direction), intervals, ordering, processes. */
 #include "testutil.h"
 #include <errno.h>
+#include <math.h>
 #include "testevents.h"
 
 static int agg_setup(void **state)
@@ -16,17 +17,22 @@ static int agg_teardown(void **state)
 	return 0;
 }
 
-/* The row for (port, tcp, dir), or NULL; re-sorts the rows like any caller would. */
-static struct agg_row *find_row(struct agg *agg, uint16_t port, uint8_t dir)
+/* The row for (port, proto, dir), or NULL; re-sorts the rows like any caller would. */
+static struct agg_row *find_row_proto(struct agg *agg, uint16_t port, uint8_t proto, uint8_t dir)
 {
 	size_t n;
 	struct agg_row **rows = agg__rows(agg, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i]->port == port && rows[i]->proto == IPPROTO_TCP && rows[i]->dir == dir)
+		if (rows[i]->port == port && rows[i]->proto == proto && rows[i]->dir == dir)
 			return rows[i];
 	}
 	return NULL;
+}
+
+static struct agg_row *find_row(struct agg *agg, uint16_t port, uint8_t dir)
+{
+	return find_row_proto(agg, port, IPPROTO_TCP, dir);
 }
 
 static uint64_t interval_activity(const struct agg_row *row)
@@ -401,7 +407,9 @@ static void test_lifecycle(void **state)
 static void lost(struct agg *agg, uint16_t port, uint8_t dir, uint8_t kind, uint16_t err,
 		 uint8_t flags, uint64_t events, uint64_t bytes_sent)
 {
-	struct lost_key key = { .port = port, .dir = dir, .kind = kind, .err = err, .flags = flags };
+	struct kind_key key = {
+		.port = port, .dir = dir, .kind = kind, .err = err, .flags = flags
+	};
 	struct lost_counts total = { .events = events, .bytes_sent = bytes_sent };
 
 	assert_int_equal(agg__lost(agg, &key, &total), 0);
@@ -447,6 +455,175 @@ static void test_lost_events_counted(void **state)
 	assert_int_equal(out->run.opened, 7);
 }
 
+/*
+ * What bpf/count.bpf.h's event_count() adds to an event's row in the kernel
+ * (on one CPU: tracer.c sums the CPUs).
+ */
+static void kernel_count(struct kind_counts *c, const struct event *ev)
+{
+	c->n.events++;
+	c->n.bytes_sent += ev->bytes_sent;
+	c->n.bytes_received += ev->bytes_received;
+	c->n.retrans += ev->retrans;
+	if (!kind_sampled(ev->kind, ev->lat_ns))
+		return;
+	if (!c->samples || ev->lat_ns < c->min)
+		c->min = ev->lat_ns;
+	if (ev->lat_ns > c->max)
+		c->max = ev->lat_ns;
+	c->samples++;
+	c->sum += ev->lat_ns;
+	c->buckets[hist_bucket(ev->lat_ns)]++;
+}
+
+/* Same counts and buckets; min and max in the same bucket, and exact where exact says. */
+static void assert_hist_agrees(const struct hist *sent, const struct hist *counted, bool exact)
+{
+	if (!sent || !sent->count) {
+		assert_true(!counted || !counted->count);
+		return;
+	}
+	assert_non_null(counted);
+	assert_int_equal(counted->count, sent->count);
+	assert_int_equal(counted->sum, sent->sum);
+	assert_memory_equal(counted->buckets, sent->buckets, sizeof(sent->buckets));
+	assert_int_equal(hist__bucket(counted->min), hist__bucket(sent->min));
+	assert_int_equal(hist__bucket(counted->max), hist__bucket(sent->max));
+	if (exact) {
+		assert_int_equal(counted->min, sent->min);
+		assert_int_equal(counted->max, sent->max);
+	}
+}
+
+static void assert_stats_agree(const struct agg_stats *sent, const struct agg_stats *counted,
+			       bool exact)
+{
+	assert_int_equal(counted->opened, sent->opened);
+	assert_int_equal(counted->failed, sent->failed);
+	assert_memory_equal(counted->failed_by, sent->failed_by, sizeof(sent->failed_by));
+	assert_int_equal(counted->closed, sent->closed);
+	assert_int_equal(counted->bytes_sent, sent->bytes_sent);
+	assert_int_equal(counted->bytes_received, sent->bytes_received);
+	assert_int_equal(counted->retransmits, sent->retransmits);
+	assert_int_equal(counted->resets_sent, sent->resets_sent);
+	assert_int_equal(counted->resets_received, sent->resets_received);
+	assert_hist_agrees(sent->lat, counted->lat, exact);
+	assert_hist_agrees(sent->wait, counted->wait, exact);
+	assert_hist_agrees(sent->life, counted->life, exact);
+	assert_hist_agrees(sent->resp, counted->resp, exact);
+}
+
+/*
+ * The same random events, sent (agg__add) and counted in the kernel (read
+ * by agg__kind each interval from cumulative counters): every count, sum and
+ * bucket is the same per interval, an interval's min and max are in the
+ * right bucket, and the run's are exact.
+ */
+static void test_kernel_counts_agree_with_events(void **state)
+{
+	struct agg *sent = *state, *counted = agg__new();
+	struct event kinds[] = {
+		ev_connect(443, 0),
+		ev_fail(443, 111),
+		ev_accept(80, 0),
+		ev_accepted(80, 0),
+		ev_close(443, DIR_OUT, 0, 7, 9),
+		ev_close(80, DIR_IN, 0, 3, 5),
+	};
+	enum {
+		NKINDS = sizeof(kinds) / sizeof(kinds[0])
+	};
+	struct kind_counts *kernel = calloc(NKINDS + 1, sizeof(*kernel));
+	struct {
+		uint16_t port;
+		uint8_t proto, dir;
+	} rows[] = {
+		{ 443, IPPROTO_TCP, DIR_OUT },
+		{ 80, IPPROTO_TCP, DIR_IN },
+		{ 53, IPPROTO_UDP, DIR_OUT },
+	};
+	struct event udp = ev_connect(53, 0);
+
+	assert_non_null(counted);
+	assert_non_null(kernel);
+	udp.kind = EV_UDP_RESPONSE;
+	udp.proto = IPPROTO_UDP;
+	kinds[5].flags = EVF_RST_RECV;
+	srand48(7);
+	for (int interval = 0; interval < 4; interval++) {
+		uint64_t n = 0, grew_all = 0;
+
+		for (int i = 0; i < 500; i++) {
+			int k = (int)(lrand48() % (NKINDS + 1));
+			struct event ev = k < NKINDS ? kinds[k] : udp;
+
+			/* Log-uniform up to ~17 s; some opens and closes without a sample. */
+			ev.lat_ns = (uint64_t)exp(drand48() * 24);
+			if (lrand48() % 8 == 0 && ev.kind != EV_ACCEPTED &&
+			    ev.kind != EV_UDP_RESPONSE)
+				ev.lat_ns = 0;
+			ev.retrans = ev.kind == EV_CLOSE ? (uint32_t)(lrand48() % 3) : 0;
+			assert_int_equal(agg__add(sent, &ev), 0);
+			kernel_count(&kernel[k], &ev);
+			n++;
+		}
+		for (int k = 0; k <= NKINDS; k++) {
+			const struct event *ev = k < NKINDS ? &kinds[k] : &udp;
+			struct kind_key key = { .port = agg__service_port(ev),
+						.dir = ev->dir,
+						.kind = ev->kind,
+						.err = ev->err,
+						.flags = ev->flags };
+			uint64_t grew;
+
+			assert_int_equal(agg__kind(counted, &key, &kernel[k], &grew), 0);
+			grew_all += grew;
+		}
+		assert_int_equal(grew_all, n);
+		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+			struct agg_row *a =
+				find_row_proto(sent, rows[r].port, rows[r].proto, rows[r].dir);
+			struct agg_row *b =
+				find_row_proto(counted, rows[r].port, rows[r].proto, rows[r].dir);
+
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_stats_agree(&a->interval, &b->interval, interval == 0);
+			assert_stats_agree(&a->run, &b->run, true);
+		}
+		agg__next_interval(sent);
+		agg__next_interval(counted);
+	}
+	free(kernel);
+	agg__free(counted);
+}
+
+/* Owners counted in the kernel: each reading adds its growth under the name. */
+static void test_kernel_counted_owners(void **state)
+{
+	struct agg *agg = *state;
+	struct proc_key curl = {
+		.comm = "curl", .port = 443, .dir = DIR_OUT, .proto = IPPROTO_TCP
+	};
+	struct proc_key wget = curl;
+	struct agg_row *out;
+
+	memcpy(wget.comm, "wget", 5);
+	add_n(agg, with_proc(ev_connect(443, 1000), "curl", 10), 2);
+	assert_int_equal(agg__proc(agg, &curl, 5, 11), 0);
+	assert_int_equal(agg__proc(agg, &wget, 1, 12), 0);
+	assert_int_equal(agg__proc(agg, &curl, 8, 13), 0); /* 3 more */
+	assert_int_equal(agg__proc(agg, &wget, 1, 14), 0); /* none more: pid kept */
+	out = find_row(agg, 443, DIR_OUT);
+	assert_non_null(out);
+	assert_string_equal(out->procs[0].comm, "curl");
+	assert_int_equal(out->procs[0].count, 10);
+	assert_int_equal(out->procs[0].pid, 13);
+	assert_string_equal(out->procs[1].comm, "wget");
+	assert_int_equal(out->procs[1].count, 1);
+	assert_int_equal(out->procs[1].pid, 12);
+}
+
 static void test_empty_and_free_null(void **state)
 {
 	assert_int_equal(row_count(*state), 0);
@@ -471,6 +648,8 @@ int main(void)
 		AGG_TEST(test_lifecycle),
 		AGG_TEST(test_processes),
 		AGG_TEST(test_lost_events_counted),
+		AGG_TEST(test_kernel_counts_agree_with_events),
+		AGG_TEST(test_kernel_counted_owners),
 		AGG_TEST(test_empty_and_free_null),
 	};
 

@@ -281,6 +281,43 @@ static void test_bucket_layout(void **state)
 		fail_msg("seed %ld: %d bucket check(s) failed, listed above", seed, failures);
 }
 
+/*
+ * The BPF programs find a sample's bucket with hist_log2_portable() (no
+ * count-leading-zeros there), user space with the builtin: the kernel's
+ * buckets are only readable if the two agree on every power of two and
+ * around it, and on random values.
+ */
+static void test_bpf_log2_agrees(void **state)
+{
+	int failures = 0;
+
+	(void)state;
+	for (unsigned int k = 0; k < 64; k++) {
+		uint64_t p = 1ULL << k;
+		uint64_t vs[] = { p, p + 1, p - 1, p | (p >> 1), p * 2 - 1 };
+
+		for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+			if (!vs[i])
+				continue;
+			test_expect(&failures, hist_log2_portable(vs[i]) == hist_log2(vs[i]),
+				    "log2(%llu): portable %u, builtin %u",
+				    (unsigned long long)vs[i], hist_log2_portable(vs[i]),
+				    hist_log2(vs[i]));
+		}
+	}
+	srand48(seed);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t v = ((uint64_t)mrand48() << 32 | (uint32_t)mrand48()) >> (i % 64);
+
+		if (v)
+			test_expect(&failures, hist_log2_portable(v) == hist_log2(v),
+				    "log2(%llu): portable %u, builtin %u", (unsigned long long)v,
+				    hist_log2_portable(v), hist_log2(v));
+	}
+	if (failures)
+		fail_msg("seed %ld: %d log2 check(s) failed, listed above", seed, failures);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_huge),
 		cmocka_unit_test(test_merge_equals_one_histogram),
 		cmocka_unit_test(test_bucket_layout),
+		cmocka_unit_test(test_bpf_log2_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -96,7 +96,7 @@ static void test_missed(void **state)
 static void test_lost_rows(void **state)
 {
 	struct agg *agg = one_connection();
-	struct lost_key key = { .port = 443, .dir = DIR_OUT, .kind = EV_CONNECT_OK };
+	struct kind_key key = { .port = 443, .dir = DIR_OUT, .kind = EV_CONNECT_OK };
 	struct lost_counts total = { .events = 4 };
 	struct report r = { .elapsed_s = 1, .events = 1, .lost = 4 };
 	char *got;

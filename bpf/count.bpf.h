@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Counting in the kernel: unless user space wants every event (--events),
+ * an event is not sent at all but added to its row's counters and latency
+ * histogram (map kind_rows) and to its owner's count (map proc_rows), per
+ * CPU, and user space reads the growth each interval. A storm connection then
+ * costs a few map lookups instead of four records through the ring buffer's
+ * lock. A row that finds kind_rows full is sent as an event, as before.
+ */
+#ifndef COUNT_BPF_H
+#define COUNT_BPF_H
+
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include "socktrace.h"
+#include "emit.bpf.h"
+
+#define MAX_KIND_ROWS 1024 /* (row, kind, err, flags) counted; fewer on many CPUs */
+#define MAX_PROC_ROWS 4096 /* (row, owner's name) counted in the kernel */
+
+/* Set by user space before load: false with --events, which prints each event. */
+const volatile bool count_in_kernel = false;
+
+/* Allocated on first use: a value is ~5 KB per CPU, and most keys never occur. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_KIND_ROWS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct kind_key);
+	__type(value, struct kind_counts);
+} kind_rows SEC(".maps");
+
+/* A new kind_rows value starts from here: it is too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kind_counts);
+} kind_zero SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_PROC_ROWS);
+	__type(key, struct proc_key);
+	__type(value, struct proc_counts);
+} proc_rows SEC(".maps");
+
+/* The owner's count: names past MAX_PROC_ROWS go uncounted (user space shows "more"). */
+static __always_inline void proc_count(const struct event *e, __u16 port)
+{
+	struct proc_key key = { .port = port, .dir = e->dir, .proto = e->proto };
+	struct proc_counts *p, zero = {};
+
+	__builtin_memcpy(key.comm, e->comm, TASK_COMM_LEN);
+	p = map_lookup_or_init(&proc_rows, &key, &zero);
+	if (!p)
+		return;
+	p->events++;
+	p->ts_ns = e->ts_ns;
+	p->pid = e->pid;
+}
+
+/* Count e under its row in the kernel; false when its row has no room (send it instead). */
+static __always_inline bool event_count(const struct event *e)
+{
+	struct kind_key key = {
+		.port = e->dir == DIR_IN ? e->sport : e->dport,
+		.dir = e->dir,
+		.kind = e->kind,
+		.err = e->err,
+		.flags = e->flags,
+	};
+	struct kind_counts *cnt, *zero;
+	unsigned int b;
+	__u32 idx = 0;
+
+	cnt = bpf_map_lookup_elem(&kind_rows, &key);
+	if (!cnt) {
+		zero = bpf_map_lookup_elem(&kind_zero, &idx);
+		if (!zero)
+			return false;
+		cnt = map_lookup_or_init(&kind_rows, &key, zero);
+		if (!cnt)
+			return false;
+	}
+	cnt->n.events++;
+	cnt->n.bytes_sent += e->bytes_sent;
+	cnt->n.bytes_received += e->bytes_received;
+	cnt->n.retrans += e->retrans;
+	if (kind_sampled(e->kind, e->lat_ns)) {
+		if (!cnt->samples || e->lat_ns < cnt->min)
+			cnt->min = e->lat_ns;
+		if (e->lat_ns > cnt->max)
+			cnt->max = e->lat_ns;
+		cnt->samples++;
+		cnt->sum += e->lat_ns;
+		b = hist_bucket(e->lat_ns);
+		if (b < HIST_BUCKETS)
+			cnt->buckets[b]++;
+	}
+	if (e->pid && kind_names_owner(e->kind))
+		proc_count(e, key.port);
+	return true;
+}
+
+/*
+ * An event for user space's counts: counted here when it may be, sent
+ * through the ring buffer when every event is wanted or its row has no room.
+ */
+static __always_inline void event_report(const struct event *e)
+{
+	if (count_in_kernel && event_count(e))
+		return;
+	event_emit(e);
+}
+
+#endif /* COUNT_BPF_H */
