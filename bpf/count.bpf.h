@@ -71,7 +71,7 @@ static __always_inline bool event_count(const struct event *e)
 		.flags = e->flags,
 	};
 	struct kind_counts *cnt, *zero;
-	unsigned int b;
+	__u64 b;
 	__u32 idx = 0;
 
 	cnt = bpf_map_lookup_elem(&kind_rows, &key);
@@ -94,7 +94,13 @@ static __always_inline bool event_count(const struct event *e)
 			cnt->max = e->lat_ns;
 		cnt->samples++;
 		cnt->sum += e->lat_ns;
+		/*
+		 * 64 bits, and pinned to one register past the check: older
+		 * verifiers (6.1) lose the bound when clang checks one copy and
+		 * indexes with another, zero-extended again.
+		 */
 		b = hist_bucket(e->lat_ns);
+		barrier_var(b);
 		if (b < HIST_BUCKETS)
 			cnt->buckets[b]++;
 	}
