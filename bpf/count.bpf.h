@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Counting in the kernel: unless user space wants every event (--events),
- * an event is not sent at all but added to its row's counters and latency
- * histogram (map kind_rows) and to its owner's count (map proc_rows), per
+ * Counting in the kernel: unless user space wants every event (--events,
+ * --every-event), an event is not sent at all but added to its row's
+ * counters and latency histogram (map kind_rows) and to its owner's count (map proc_rows), per
  * CPU, and user space reads the growth each interval. A storm connection then
  * costs a few map lookups instead of four records through the ring buffer's
  * lock. A row that finds kind_rows full is sent as an event, as before.
@@ -45,7 +45,7 @@ struct {
 	__type(value, struct proc_counts);
 } proc_rows SEC(".maps");
 
-/* The owner's count: names past MAX_PROC_ROWS go uncounted (user space shows "more"). */
+/* The owner's count: names past MAX_PROC_ROWS go uncounted (their events are still counted). */
 static __always_inline void proc_count(const struct event *e, __u16 port)
 {
 	struct proc_key key = { .port = port, .dir = e->dir, .proto = e->proto };
@@ -63,13 +63,7 @@ static __always_inline void proc_count(const struct event *e, __u16 port)
 /* Count e under its row in the kernel; false when its row has no room (send it instead). */
 static __always_inline bool event_count(const struct event *e)
 {
-	struct kind_key key = {
-		.port = e->dir == DIR_IN ? e->sport : e->dport,
-		.dir = e->dir,
-		.kind = e->kind,
-		.err = e->err,
-		.flags = e->flags,
-	};
+	struct kind_key key = event_kind_key(e);
 	struct kind_counts *cnt, *zero;
 	__u64 b;
 	__u32 idx = 0;
@@ -83,10 +77,7 @@ static __always_inline bool event_count(const struct event *e)
 		if (!cnt)
 			return false;
 	}
-	cnt->n.events++;
-	cnt->n.bytes_sent += e->bytes_sent;
-	cnt->n.bytes_received += e->bytes_received;
-	cnt->n.retrans += e->retrans;
+	event_add(&cnt->n, e);
 	if (kind_sampled(e->kind, e->lat_ns)) {
 		if (!cnt->samples || e->lat_ns < cnt->min)
 			cnt->min = e->lat_ns;

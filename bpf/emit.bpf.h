@@ -65,8 +65,8 @@ static __always_inline void stat_inc(__u32 slot)
 		*val += 1; /* per-CPU slot: no other writer */
 }
 
-/* The row an event counts under: the service port, local for "in", remote for "out". */
-static __always_inline void event_lost(const struct event *e)
+/* The row and kind an event counts under: the service port, local for "in", remote for "out". */
+static __always_inline struct kind_key event_kind_key(const struct event *e)
 {
 	struct kind_key key = {
 		.port = e->dir == DIR_IN ? e->sport : e->dport,
@@ -75,16 +75,29 @@ static __always_inline void event_lost(const struct event *e)
 		.err = e->err,
 		.flags = e->flags,
 	};
+
+	return key;
+}
+
+/* Count one event, and what a close carried (kind_rows and lost_rows alike). */
+static __always_inline void event_add(struct lost_counts *cnt, const struct event *e)
+{
+	cnt->events++;
+	cnt->bytes_sent += e->bytes_sent;
+	cnt->bytes_received += e->bytes_received;
+	cnt->retrans += e->retrans;
+}
+
+static __always_inline void event_lost(const struct event *e)
+{
+	struct kind_key key = event_kind_key(e);
 	struct lost_counts *cnt, zero = {};
 
 	stat_inc(STAT_RB_FULL);
 	cnt = map_lookup_or_init(&lost_rows, &key, &zero);
 	if (!cnt)
 		return; /* more rows than MAX_LOST_ROWS: still in STAT_RB_FULL */
-	cnt->events++;
-	cnt->bytes_sent += e->bytes_sent;
-	cnt->bytes_received += e->bytes_received;
-	cnt->retrans += e->retrans;
+	event_add(cnt, e);
 }
 
 /*

@@ -282,28 +282,43 @@ int agg__udp(struct agg *agg, uint16_t port, uint8_t dir, const struct udp_count
 	return 0;
 }
 
-int agg__lost(struct agg *agg, const struct kind_key *key, const struct lost_counts *total)
+/* The row a kind_key counts under: UDP for responses, TCP for the rest. */
+static struct agg_row *kind_row(struct agg *agg, const struct kind_key *key)
 {
 	uint8_t proto = key->kind == EV_UDP_RESPONSE ? IPPROTO_UDP : IPPROTO_TCP;
+
+	return row_get(agg, key->port, proto, key->dir);
+}
+
+/*
+ * Add what a kind_key's cumulative counters grew by since seen into st, as
+ * that many events would have counted; seen catches up. Returns the events.
+ */
+static uint64_t kind_grow(struct agg_stats *st, const struct kind_key *key,
+			  const struct lost_counts *total, struct lost_counts *seen)
+{
+	uint64_t n = growth(total->events, &seen->events);
+
+	count_kind(st, key->kind, key->err, key->flags, n);
+	st->bytes_sent += growth(total->bytes_sent, &seen->bytes_sent);
+	st->bytes_received += growth(total->bytes_received, &seen->bytes_received);
+	st->retransmits += growth(total->retrans, &seen->retrans);
+	return n;
+}
+
+int agg__lost(struct agg *agg, const struct kind_key *key, const struct lost_counts *total)
+{
 	struct lost_counts *seen;
-	struct agg_stats *st;
 	struct agg_row *row;
-	uint64_t n;
 
 	/* A lost listen or unlisten leaves the LISTEN block stale: only the total says so. */
 	if (key->kind == EV_LISTEN || key->kind == EV_LISTEN_CLOSE)
 		return 0;
 	seen = seen__get(agg->lost, key);
-	row = seen ? row_get(agg, key->port, proto, key->dir) : NULL;
+	row = seen ? kind_row(agg, key) : NULL;
 	if (!row)
 		return -ENOMEM;
-	st = &row->interval;
-	n = growth(total->events, &seen->events);
-	st->lost += n;
-	count_kind(st, key->kind, key->err, key->flags, n);
-	st->bytes_sent += growth(total->bytes_sent, &seen->bytes_sent);
-	st->bytes_received += growth(total->bytes_received, &seen->bytes_received);
-	st->retransmits += growth(total->retrans, &seen->retrans);
+	row->interval.lost += kind_grow(&row->interval, key, total, seen);
 	return 0;
 }
 
@@ -370,27 +385,18 @@ static int samples_grow(struct hist **h, const struct kind_counts *now,
 int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_counts *total,
 	      uint64_t *grew)
 {
-	uint8_t proto = key->kind == EV_UDP_RESPONSE ? IPPROTO_UDP : IPPROTO_TCP;
 	struct kind_counts *seen = seen__get(agg->kinds, key);
-	struct agg_row *row = seen ? row_get(agg, key->port, proto, key->dir) : NULL;
-	struct agg_stats *st;
+	struct agg_row *row = seen ? kind_row(agg, key) : NULL;
 	struct hist **h;
-	uint64_t n;
 
 	*grew = 0;
 	if (!row)
 		return -ENOMEM;
-	st = &row->interval;
-	h = kind_hist(st, key->kind);
+	h = kind_hist(&row->interval, key->kind);
 	if (h && samples_grow(h, total, seen))
 		return -ENOMEM;
-	n = growth(total->n.events, &seen->n.events);
-	count_kind(st, key->kind, key->err, key->flags, n);
-	st->bytes_sent += growth(total->n.bytes_sent, &seen->n.bytes_sent);
-	st->bytes_received += growth(total->n.bytes_received, &seen->n.bytes_received);
-	st->retransmits += growth(total->n.retrans, &seen->n.retrans);
-	*seen = *total; /* the histogram's part too (growth() did the counters) */
-	*grew = n;
+	*grew = kind_grow(&row->interval, key, &total->n, &seen->n);
+	*seen = *total; /* the histogram's part too (kind_grow() did the counters) */
 	return 0;
 }
 
