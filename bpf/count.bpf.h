@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include "socktrace.h"
 #include "emit.bpf.h"
+#include "sock.bpf.h"
 
 #define MAX_KIND_ROWS 1024 /* (row, kind, err, flags) counted; fewer on many CPUs */
 #define MAX_PROC_ROWS 4096 /* (row, owner's name) counted in the kernel */
@@ -101,13 +102,15 @@ static __always_inline bool event_count(const struct event *e)
 }
 
 /*
- * An event for user space's counts: counted here when it may be, sent
- * through the ring buffer when every event is wanted or its row has no room.
+ * An event on sk for user space's counts: counted here when it may be, sent
+ * through the ring buffer when every event is wanted or its row has no room;
+ * only a sent one needs sk's namespace.
  */
-static __always_inline void event_report(const struct event *e)
+static __always_inline void event_report(struct event *e, const struct sock *sk)
 {
 	if (count_in_kernel && event_count(e))
 		return;
+	e->netns = sk_netns(sk);
 	event_emit(e);
 }
 

@@ -12,7 +12,7 @@
 #define MAX_LISTENERS 4096     /* listening sockets whose owner is remembered */
 #define MAX_ACCEPT_QUEUE 16384 /* established children waiting for accept() */
 #define MAX_UDP_CALLS 4096     /* threads inside udp_sendmsg/udp_recvmsg (kprobe backend) */
-#define MAX_UDP_ROWS 4096      /* UDP (port, direction) rows counted in the kernel */
+#define UDP_ROW_SLOTS 4096     /* UDP (port, direction) rows counted in the kernel */
 #define MAX_UDP_SOCKS 16384    /* UDP sockets remembered: "out" or connected */
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
 #define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
@@ -77,13 +77,25 @@ struct {
 	__type(value, struct udp_call);
 } udp_calls SEC(".maps");
 
-/* UDP counters per row, per CPU: no atomics on the datagram path. */
+/*
+ * UDP counters per row, per CPU (no atomics on the datagram path), in the
+ * row's slot: an array, so that a datagram costs an array read, not a hash
+ * lookup (BENCHMARKS.md). udp_slots says which row has which slot; it is what
+ * user space reads to find the rows (socktrace.bpf.c udp_row()).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, MAX_UDP_ROWS);
-	__type(key, struct udp_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UDP_ROW_SLOTS);
+	__type(key, __u32);
 	__type(value, struct udp_counts);
 } udp_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UDP_ROW_SLOTS);
+	__type(key, __u32); /* the slot */
+	__type(value, struct udp_key);
+} udp_slots SEC(".maps");
 
 /* The remote addresses each UDP row has seen: inserted once, counted on insert. */
 struct udp_peer_key {

@@ -132,7 +132,11 @@ static __always_inline __u16 sk_family(const struct sock *sk, bool btf)
 	return sk_traffic_family(sk, KREAD(btf, sk, __sk_common.skc_family), btf);
 }
 
-/* Fill the socket 5-tuple part of an event. */
+/*
+ * Fill the socket 5-tuple part of an event. Not the namespace (e->netns): two
+ * probe reads that an event counted in the kernel has no use for, so the
+ * callers that send one read it (event_report(), listener_event()).
+ */
 static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk, bool btf)
 {
 	__u16 sock_family = KREAD(btf, sk, __sk_common.skc_family);
@@ -140,7 +144,6 @@ static __always_inline void sk_fill_tuple(struct event *e, const struct sock *sk
 	e->family = sk_traffic_family(sk, sock_family, btf); /* IPv4-mapped: IPv4 */
 	e->sport = sk_local_port(sk, btf);
 	e->dport = sk_remote_port(sk, btf);
-	e->netns = sk_netns(sk);
 	e->proto = IPPROTO_TCP;
 	if (e->family == AF_INET6) {
 		KREAD_INTO(btf, &e->saddr_v6, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);

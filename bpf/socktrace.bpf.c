@@ -191,7 +191,7 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok, b
 	}
 	if (ok)
 		conn_open(sk, e.dport, DIR_OUT, e.ts_ns, btf);
-	event_report(&e);
+	event_report(&e, sk);
 	bpf_map_delete_elem(&inflight, &key);
 	return 0;
 }
@@ -208,6 +208,7 @@ static __always_inline void listener_event(const struct sock *sk, __u8 kind,
 	if (!traced(sk, IPPROTO_TCP, sk_local_port(sk, btf), DIR_IN, btf) || !owner_traced(owner))
 		return;
 	sk_fill_tuple(&e, sk, btf);
+	e.netns = sk_netns(sk);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = kind;
 	e.dir = DIR_IN;
@@ -281,7 +282,7 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 	else if (owner)
 		event_owner(&e, &owner->proc);
 	conn_open(sk, lk.port, DIR_IN, e.ts_ns, btf);
-	event_report(&e);
+	event_report(&e, sk);
 	return 0;
 }
 
@@ -306,7 +307,7 @@ static __always_inline int handle_accepted(const struct sock *sk, bool btf)
 	e.lat_ns = e.ts_ns - *established;
 	current_owner(&owner);
 	event_owner(&e, &owner);
-	event_report(&e);
+	event_report(&e, sk);
 	bpf_map_delete_elem(&accept_queue, &key);
 	return 0;
 }
@@ -364,7 +365,7 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
 		e.retrans = KREAD(btf, tp, total_retrans);
 	}
 	e.flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
-	event_report(&e);
+	event_report(&e, sk);
 	return 0;
 }
 
@@ -394,7 +395,7 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag, bool b
 	e.dir = c->dir;
 	conn_ports(&e, c);
 	e.flags = flag;
-	event_report(&e);
+	event_report(&e, sk);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -513,7 +514,60 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 	e.dport = row->port;
 	current_owner(&owner);
 	event_owner(&e, &owner);
-	event_report(&e);
+	event_report(&e, sk);
+}
+
+#define UDP_SLOT_PROBES 16 /* slots a new row tries, from its own (udp_row()) */
+
+/* Each (port, direction)'s slot in udp_rows, plus one; 0: none yet. */
+__u32 udp_row_slot[65536 * 2];
+
+static __always_inline bool udp_key_equal(const struct udp_key *a, const struct udp_key *b)
+{
+	return a->port == b->port && a->dir == b->dir;
+}
+
+/*
+ * A slot of udp_rows for a row's first datagram, plus one (0: none): the
+ * first free one from a hash of the row on (open addressing), made its own
+ * by inserting it in udp_slots. A CPU that comes second finds it taken by
+ * the same row, and takes it too.
+ */
+static __always_inline __u32 udp_row_claim(const struct udp_key *row, __u32 idx)
+{
+	__u32 home = (idx * 2654435761u) >> 20, s; /* the hash's top 12 bits */
+	struct udp_key *taken;
+
+	_Static_assert(UDP_ROW_SLOTS == 1 << 12, "udp_row_claim(): a 12-bit hash");
+	for (int i = 0; i < UDP_SLOT_PROBES; i++) {
+		s = (home + i) & (UDP_ROW_SLOTS - 1);
+		if (!bpf_map_update_elem(&udp_slots, &s, row, BPF_NOEXIST))
+			return s + 1;
+		taken = bpf_map_lookup_elem(&udp_slots, &s);
+		if (taken && udp_key_equal(taken, row))
+			return s + 1; /* this row's, from another CPU */
+	}
+	return 0;
+}
+
+/*
+ * The counters of a UDP row on this CPU. Its slot is claimed once and kept
+ * in udp_row_slot: every later datagram costs two array reads and no hash
+ * lookup. NULL when no slot is free within UDP_SLOT_PROBES of its own.
+ */
+static __always_inline struct udp_counts *udp_row(const struct udp_key *row)
+{
+	__u32 idx = ((__u32)row->port << 1 | (row->dir & 1)) & (65536 * 2 - 1);
+	__u32 slot = udp_row_slot[idx];
+
+	if (!slot) {
+		slot = udp_row_claim(row, idx);
+		if (!slot)
+			return NULL;
+		udp_row_slot[idx] = slot; /* the same value from every CPU that writes it */
+	}
+	slot -= 1;
+	return bpf_map_lookup_elem(&udp_rows, &slot);
 }
 
 /*
@@ -523,13 +577,14 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
  * the connected socket or the datagram's address (msg, where the hook has
  * it). A failed receive (EAGAIN...) is not a datagram: nothing to count.
  * These hooks run in the sending or receiving process: it owns the datagram.
- * Per datagram that is a few reads, a range test and two map lookups: the
- * row, and the socket's entry (connected or "out") or else the peer.
+ * Per datagram that is a few reads, a range test, the row's slot (two array
+ * reads) and one map lookup: the socket's entry (connected or "out") or
+ * else the peer.
  */
 static __always_inline int handle_udp(const struct sock *sk, const struct msghdr *msg, long ret,
 				      bool send, bool btf)
 {
-	struct udp_counts *cnt, zero = {};
+	struct udp_counts *cnt;
 	__u16 lport = sk_local_port(sk, btf), rport = sk_remote_port(sk, btf);
 	struct udp_peer_key peer = {};
 	struct udp_sk_entry *us;
@@ -549,7 +604,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 	}
 	if (!traced(sk, IPPROTO_UDP, peer.row.port, peer.row.dir, btf) || !current_traced())
 		return 0;
-	cnt = map_lookup_or_init(&udp_rows, &peer.row, &zero);
+	cnt = udp_row(&peer.row);
 	if (!cnt)
 		return 0;
 	if (ret < 0) {
@@ -699,6 +754,7 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
 		return 0;
 	sk_fill_tuple(&e, sk, btf);
+	e.netns = lk.netns;
 	e.kind = EV_EXISTING;
 	e.dir = c.dir;
 	e.ts_ns = bpf_ktime_get_ns();

@@ -497,6 +497,16 @@ int tracer__seed(struct tracer *t, const struct tracer_opts *opts, const struct 
 	return err;
 }
 
+/* The __u64 counters of ncpus per-CPU copies of a value, summed into sum[nvals]. */
+static void cpu_sums(const __u64 *vals, int ncpus, size_t nvals, __u64 *sum)
+{
+	memset(sum, 0, nvals * sizeof(*sum));
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		for (size_t i = 0; i < nvals; i++)
+			sum[i] += vals[cpu * nvals + i];
+	}
+}
+
 /*
  * Call fn for each entry of a per-CPU hash whose values are all __u64
  * counters, with the counters summed over CPUs; stop at fn's first non-zero.
@@ -516,11 +526,7 @@ static int percpu_sums(struct tracer *t, const struct bpf_map *map, size_t nvals
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, vals))
 			continue; /* gone in between */
-		memset(sum, 0, sizeof(sum));
-		for (int cpu = 0; cpu < n; cpu++) {
-			for (size_t i = 0; i < nvals; i++)
-				sum[i] += vals[cpu * nvals + i];
-		}
+		cpu_sums(vals, n, nvals, sum);
 		err = fn(ctx, key, sum);
 		if (err)
 			return err;
@@ -533,22 +539,12 @@ _Static_assert(sizeof(struct lost_counts) % sizeof(__u64) == 0, "lost_counts: __
 
 /* The typed callers' callbacks, behind percpu_sums()' untyped one. */
 struct rows_fn {
-	tracer_udp_fn udp;
 	tracer_lost_fn lost;
 	tracer_kind_fn kind;
 	tracer_proc_fn proc;
 	void *ctx;
 	void *scratch; /* kind_row()'s sum */
 };
-
-static int udp_row(void *ctx, const void *key, const __u64 *sum)
-{
-	struct rows_fn *f = ctx;
-	struct udp_counts total;
-
-	memcpy(&total, sum, sizeof(total));
-	return f->udp(f->ctx, key, &total);
-}
 
 static int lost_row(void *ctx, const void *key, const __u64 *sum)
 {
@@ -559,12 +555,35 @@ static int lost_row(void *ctx, const void *key, const __u64 *sum)
 	return f->lost(f->ctx, key, &total);
 }
 
+/*
+ * The UDP rows: udp_slots names each row's slot of the per-CPU array
+ * udp_rows (bpf/socktrace.bpf.c udp_row()).
+ */
 int tracer__udp_rows(struct tracer *t, tracer_udp_fn fn, void *ctx)
 {
-	struct rows_fn f = { .udp = fn, .ctx = ctx };
+	int slots = bpf_map__fd(t->skel->maps.udp_slots);
+	int rows = bpf_map__fd(t->skel->maps.udp_rows);
+	int n = t->nr_cpus > 0 ? t->nr_cpus : 1;
+	const size_t nvals = sizeof(struct udp_counts) / sizeof(__u64);
+	__u64 vals[n * nvals], sum[nvals];
+	__u32 slot, next, *prev = NULL;
+	struct udp_counts total;
+	struct udp_key key;
+	int err;
 
-	return percpu_sums(t, t->skel->maps.udp_rows, sizeof(struct udp_counts) / sizeof(__u64),
-			   udp_row, &f);
+	while (!bpf_map_get_next_key(slots, prev, &next)) {
+		slot = next;
+		prev = &slot;
+		if (bpf_map_lookup_elem(slots, &slot, &key) ||
+		    bpf_map_lookup_elem(rows, &slot, vals))
+			continue; /* not there: no slot is ever freed, so not yet */
+		cpu_sums(vals, n, nvals, sum);
+		memcpy(&total, sum, sizeof(total));
+		err = fn(ctx, &key, &total);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx)

@@ -36,10 +36,11 @@ wait_until() {
 	done
 }
 
-# A free TCP port on 127.0.0.1 outside the ephemeral range (bound and released).
-free_port() {
-	python3 - <<'PY'
-import random, socket, subprocess
+# free_ports N: N distinct free TCP ports on 127.0.0.1 outside the ephemeral range (each
+# bound and released), space-separated.
+free_ports() {
+	python3 - "$1" <<'PY'
+import random, socket, subprocess, sys
 lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
 # Not only ports nothing is bound to: ports no socket in any state names at either end
 # (a TIME_WAIT from an earlier test, with the port as its peer's, would be a row too).
@@ -47,9 +48,10 @@ used = set()
 for line in subprocess.run(["ss", "-Htuan"], capture_output=True, text=True).stdout.splitlines():
     for endpoint in line.split()[4:6]:
         used.add(endpoint.rpartition(":")[2])
-while True:
+ports = []
+while len(ports) < int(sys.argv[1]):
     p = random.randrange(20000, 30000)
-    if lo <= p <= hi or str(p) in used:
+    if lo <= p <= hi or str(p) in used or p in ports:
         continue
     s = socket.socket()
     try:
@@ -58,10 +60,12 @@ while True:
         continue
     finally:
         s.close()
-    print(p)
-    break
+    ports.append(p)
+print(*ports)
 PY
 }
+
+free_port() { free_ports 1; }
 
 is_listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
 
@@ -224,16 +228,6 @@ check_true() {
 		echo "    $what" >&2
 		FAILED_CHECKS=$((FAILED_CHECKS + 1))
 	fi
-}
-
-# free_ports N: N distinct free ports, space-separated.
-free_ports() {
-	local ports=() p
-	while [ "${#ports[@]}" -lt "$1" ]; do
-		p=$(free_port)
-		[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
-	done
-	echo "${ports[@]}"
 }
 
 # summary_events FILE: the event count on the summary's first line.

@@ -113,6 +113,48 @@ test_udp_distinct_peers() {
 	fi
 }
 
+# Many rows at once: 150 service ports, each sent 1 to 3 datagrams (by its place in the
+# list) from a connected client: 300 rows claim slots of the kernel's row array, enough
+# that some hash to the same slot and take the next free one (bpf/socktrace.bpf.c
+# udp_row_claim()). Every row must hold its own port's count, none another's.
+test_udp_many_rows_exact() {
+	local ports
+	has_udp_hooks || { echo "    no UDP hooks on this kernel with --backend ${BACKEND}"; return 77; }
+	read -r -a ports < <(free_ports 150)
+	start_socktrace --csv "$TMP/out.csv" -i 0.5 || return 1
+	python3 - "${ports[@]}" <<'PY' || return 1
+import socket, sys
+for i, port in enumerate(map(int, sys.argv[1:])):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", port))
+    cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cli.connect(("127.0.0.1", port))
+    for _ in range(1 + i % 3):
+        cli.send(b"d" * 10)
+        srv.recv(100)
+    cli.close()
+    srv.close()
+PY
+	stop_socktrace
+	check "exit status" 0 $?
+	check "rows whose count is not their own" "" "$(python3 - "$TMP/out.csv" "${ports[@]}" <<'PY'
+import csv, sys
+got = {}
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["proto"] == "udp":
+        key = (r["port"], r["direction"])
+        col = "datagrams_received" if r["direction"] == "in" else "datagrams_sent"
+        got[key] = got.get(key, 0) + int(r[col])
+bad = []
+for i, port in enumerate(sys.argv[2:]):
+    for direction in ("in", "out"):
+        if got.get((port, direction), 0) != 1 + i % 3:
+            bad.append(f"{port}/{direction}={got.get((port, direction), 0)}")
+print(" ".join(bad))
+PY
+)"
+}
+
 # udp_summary_cell FILE PORT DIRECTION NAME: the summary's UDP block, PORT/udp's cell under NAME.
 udp_summary_cell() {
 	awk -v p="$2/udp" -v d="$3" -v name="$4" '
