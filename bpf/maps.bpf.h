@@ -97,6 +97,18 @@ struct {
 	__type(value, struct udp_key);
 } udp_slots SEC(".maps");
 
+/*
+ * Each (port, direction)'s slot in udp_rows, plus one (0: none yet), at
+ * port * 2 + direction. A map, not a global: 512 KB that user space, which
+ * maps the globals, never reads.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536 * 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} udp_row_slot SEC(".maps");
+
 /* The remote addresses each UDP row has seen: inserted once, counted on insert. */
 struct udp_peer_key {
 	struct udp_key row;

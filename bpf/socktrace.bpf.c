@@ -519,8 +519,6 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 
 #define UDP_SLOT_PROBES 16 /* slots a new row tries, from its own (udp_row()) */
 
-/* Each (port, direction)'s slot in udp_rows, plus one; 0: none yet. */
-__u32 udp_row_slot[65536 * 2];
 
 static __always_inline bool udp_key_equal(const struct udp_key *a, const struct udp_key *b)
 {
@@ -557,17 +555,19 @@ static __always_inline __u32 udp_row_claim(const struct udp_key *row, __u32 idx)
  */
 static __always_inline struct udp_counts *udp_row(const struct udp_key *row)
 {
-	__u32 idx = ((__u32)row->port << 1 | (row->dir & 1)) & (65536 * 2 - 1);
-	__u32 slot = udp_row_slot[idx];
+	__u32 idx = (__u32)row->port << 1 | (row->dir & 1), s;
+	__u32 *slot = bpf_map_lookup_elem(&udp_row_slot, &idx);
 
-	if (!slot) {
-		slot = udp_row_claim(row, idx);
-		if (!slot)
+	if (!slot)
+		return NULL;
+	if (!*slot) {
+		s = udp_row_claim(row, idx);
+		if (!s)
 			return NULL;
-		udp_row_slot[idx] = slot; /* the same value from every CPU that writes it */
+		*slot = s; /* the same value from every CPU that writes it */
 	}
-	slot -= 1;
-	return bpf_map_lookup_elem(&udp_rows, &slot);
+	s = *slot - 1;
+	return bpf_map_lookup_elem(&udp_rows, &s);
 }
 
 /*
