@@ -166,7 +166,7 @@ test_accept_blocked_before_attach() {
 	acceptor=$!
 	PIDS+=("$acceptor")
 	wait_until 10 is_listening "$P" || return 1
-	wait_until 10 grep -q accept "/proc/$acceptor/wchan" || return 1
+	wait_until 10 grep -sq accept "/proc/$acceptor/wchan" || return 1
 	start_socktrace --accept-wait --port "$P" --csv "$TMP/out.csv" || return 1
 	"$peer" connect "$P" || return 1
 	wait "$acceptor"

@@ -138,14 +138,14 @@ test_terminal_table() {
 	cmd="$SOCKTRACE ${BACKEND:+--backend $BACKEND }-w -p $P -i 0.2"
 	script -qfec "stty cols 160 rows 40; $cmd" "$TMP/tty.out" >/dev/null </dev/null &
 	PIDS+=($!)
-	wait_until 20 grep -q "tracing TCP connections" "$TMP/tty.out" 2>/dev/null || return 1
+	wait_until 20 grep -sq "tracing TCP connections" "$TMP/tty.out" 2>/dev/null || return 1
 	start_nginx "$P" && http_get "$P" $N || return 1
 	# TOTAL (-w) counts the run; the connections may span intervals.
 	wait_until 10 live_total_reached "$TMP/tty.out" "$P" $N
 	check "live table's in row reached $N in total" 0 $?
 	st_pid=$(pgrep -f -- "^$cmd")
 	kill -INT "$st_pid"
-	wait_until 10 grep -q '^socktrace summary:' "$TMP/tty.out" || return 1
+	wait_until 10 grep -sq '^socktrace summary:' "$TMP/tty.out" || return 1
 	wait_until 10 grep -Eq "^$P/tcp +- +out +$N +0 " "$TMP/tty.out"
 	check "summary out row on the terminal" 0 $?
 	check_true "no screen redraw on a terminal" grep -q $'\033\\[H\033\\[2J' "$TMP/tty.out"

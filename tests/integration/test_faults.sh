@@ -74,7 +74,7 @@ test_no_leftovers_after_exit() {
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
 print("ready", flush=True); time.sleep(60)' "$lp" >"$TMP/taken" &
 	PIDS+=($!)
-	wait_until 10 grep -q ready "$TMP/taken" || return 1
+	wait_until 10 grep -sq ready "$TMP/taken" || return 1
 	timeout 20 "$SOCKTRACE" --listen "$lp" -p "$p" >"$TMP/st.out" 2>"$TMP/st.err"
 	check "--listen on a taken port: exit status" 1 $?
 	after_exit "--listen on a taken port"
@@ -192,7 +192,7 @@ test_fault_syn_flood() {
 	ip netns exec "$NS_C" "$peer" flood 10.77.0.2 "$p" $n >"$TMP/flood.out" &
 	local flood=$!
 	PIDS+=("$flood")
-	wait_until 120 grep -q "^sent" "$TMP/flood.out" || return 1
+	wait_until 120 grep -sq "^sent" "$TMP/flood.out" || return 1
 	read -r peak _ < <(inflight) || return 1
 	read -r _ early <"$TMP/flood.out"
 	check_true "in-flight map over its size or empty while $n connects wait: $peak" \
@@ -248,7 +248,7 @@ test_fault_connects_in_handshake_at_exit() {
 	start_socktrace --netns "/run/netns/$NS_C" -p "$p" --csv "$TMP/out.csv" || return 1
 	ip netns exec "$NS_C" "$peer" flood 10.77.0.2 "$p" $n >"$TMP/flood.out" &
 	PIDS+=($!)
-	wait_until 30 grep -q "^sent" "$TMP/flood.out" || return 1
+	wait_until 30 grep -sq "^sent" "$TMP/flood.out" || return 1
 	check_true "$n connects in SYN-SENT" \
 		wait_until 10 sh -c "[ \"\$(ip netns exec $NS_C ss -Htn state syn-sent | wc -l)\" = $n ]"
 	stop_socktrace

@@ -46,7 +46,7 @@ test_snapshot_counts_open_connections() {
 	read -r P < <(free_ports 1)
 	hold_open 127.0.0.1 $k || return 1
 	start_socktrace --port "$P" --csv "$TMP/out.csv" -i 0.2 || return 1
-	wait_until 10 grep -q ",$P,.*,tcp,out," "$TMP/out.csv" || return 1
+	wait_until 10 grep -sq ",$P,.*,tcp,out," "$TMP/out.csv" || return 1
 	check "in active at start" $k "$(csv_last "$TMP/out.csv" "$P" in active)"
 	check "out active at start" $k "$(csv_last "$TMP/out.csv" "$P" out active)"
 	kill -USR1 "$HOLDER"
@@ -162,7 +162,7 @@ NFT
 	ip netns exec "$NS_S" "$peer" serve 10.77.0.2 "$P" $n $y >"$TMP/serve.out" &
 	server=$!
 	PIDS+=("$server")
-	wait_until 10 grep -qx ready "$TMP/serve.out" || return 1
+	wait_until 10 grep -sqx ready "$TMP/serve.out" || return 1
 	for ((i = 0; i < n; i++)); do
 		ip netns exec "$NS_C" "$peer" fetch 10.77.0.2 "$P" $y || return 1
 	done

@@ -45,7 +45,7 @@ events_workload() {
 	start_nginx "$P" && http_get "$P" $EV_N && refused "$Q" $EV_M || return 1
 	kill "$NGINX_PID"
 	wait "$NGINX_PID"
-	wait_until 10 grep -q "$pattern" "$TMP/st.out" || { echo "no unlisten event" >&2; return 1; }
+	wait_until 10 grep -sq "$pattern" "$TMP/st.out" || { echo "no unlisten event" >&2; return 1; }
 }
 
 test_events_text_exact() {
@@ -113,7 +113,7 @@ test_json_events_exact() {
 	fi
 	kill "$NGINX_PID"
 	wait "$NGINX_PID"
-	wait_until 10 grep -q '"kind":"unlisten"' "$file" || { echo "no unlisten event" >&2; return 1; }
+	wait_until 10 grep -sq '"kind":"unlisten"' "$file" || { echo "no unlisten event" >&2; return 1; }
 	stop_socktrace
 	check "exit status" 0 $?
 	# k held connections: existing and close, each end; the holder's listener closes

@@ -16,12 +16,12 @@ overload_run() {
 	python3 "$peer" burst "$P" $OV_N >"$TMP/burst.out" &
 	PIDS+=($!)
 	burst_pid=$!
-	wait_until 10 grep -q ready "$TMP/burst.out" || return 1
+	wait_until 10 grep -sq ready "$TMP/burst.out" || return 1
 	start_socktrace --accept-wait -p "$P" --ring-buffer 4K --csv "$TMP/out.csv" -i 0.5 "$@" ||
 		return 1
 	kill -STOP "$ST_PID"
 	kill -USR1 "$burst_pid"
-	wait_until 60 grep -q done "$TMP/burst.out" || { kill -CONT "$ST_PID"; return 1; }
+	wait_until 60 grep -sq done "$TMP/burst.out" || { kill -CONT "$ST_PID"; return 1; }
 	kill -CONT "$ST_PID"
 	stop_socktrace
 	check "exit status" 0 $?

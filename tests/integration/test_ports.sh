@@ -17,7 +17,7 @@ ports_peer_start() {
 	python3 "$ports_peer" "$@" >"$TMP/$name.out" &
 	PEER_PID=$!
 	PIDS+=("$PEER_PID")
-	wait_until 20 grep -q '^ready' "$TMP/$name.out" ||
+	wait_until 20 grep -sq '^ready' "$TMP/$name.out" ||
 		{ echo "ports_peer.py $* never got ready" >&2; return 1; }
 }
 

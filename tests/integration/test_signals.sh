@@ -76,7 +76,7 @@ fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
 print("ready", flush=True)
 time.sleep(300)' "$TMP/pipe" >"$TMP/reader.out" &
 	PIDS+=($!)
-	wait_until 10 grep -qx ready "$TMP/reader.out" || return 1
+	wait_until 10 grep -sqx ready "$TMP/reader.out" || return 1
 	start_nginx "$P" || return 1
 	"$SOCKTRACE" ${BACKEND:+--backend "$BACKEND"} --events -p "$P" >"$TMP/pipe" 2>"$TMP/st.err" &
 	ST_PID=$!
