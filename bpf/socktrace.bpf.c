@@ -517,8 +517,7 @@ static __always_inline void udp_response(const struct sock *sk, const struct udp
 	event_report(&e, sk);
 }
 
-#define UDP_SLOT_PROBES 16 /* slots a new row tries, from its own (udp_row()) */
-
+#define UDP_SLOT_PROBES 16 /* slots a new row tries, from its own (udp_row_claim()) */
 
 static __always_inline bool udp_key_equal(const struct udp_key *a, const struct udp_key *b)
 {

@@ -138,7 +138,7 @@ test_terminal_table() {
 	cmd="$SOCKTRACE ${BACKEND:+--backend $BACKEND }-w -p $P -i 0.2"
 	script -qfec "stty cols 160 rows 40; $cmd" "$TMP/tty.out" >/dev/null </dev/null &
 	PIDS+=($!)
-	wait_until 20 grep -sq "tracing TCP connections" "$TMP/tty.out" 2>/dev/null || return 1
+	wait_until 20 grep -sq "tracing TCP connections" "$TMP/tty.out" || return 1
 	start_nginx "$P" && http_get "$P" $N || return 1
 	# TOTAL (-w) counts the run; the connections may span intervals.
 	wait_until 10 live_total_reached "$TMP/tty.out" "$P" $N
