@@ -8,27 +8,13 @@
 #include "socktrace.h"
 #include "emit.bpf.h"
 
-#define MAX_INFLIGHT 16384     /* concurrent handshakes tracked; oldest evicted past this */
 #define MAX_LISTENERS 4096     /* listening sockets whose owner is remembered */
 #define MAX_ACCEPT_QUEUE 16384 /* established children waiting for accept() */
 #define MAX_UDP_CALLS 4096     /* threads inside udp_sendmsg/udp_recvmsg (kprobe backend) */
 #define UDP_ROW_SLOTS 4096     /* UDP (port, direction) rows counted in the kernel */
 #define MAX_UDP_SOCKS 16384    /* UDP sockets remembered: "out" or connected */
 #define MAX_UDP_PEERS 65536    /* distinct (UDP row, remote address) pairs counted */
-#define MAX_CONNS 65536	       /* open connections on traced ports, for their close */
-
-/* Who started an active open, and when (keyed by socket address). */
-struct connect_start {
-	__u64 ts_ns;
-	struct proc proc;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, struct connect_start);
-} inflight SEC(".maps");
+#define MAX_CONNS 65536	       /* connections in their handshake or open, on traced ports */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -45,18 +31,7 @@ struct {
 	__type(value, __u64);
 } accept_queue SEC(".maps");
 
-/* An open connection on a traced port: its row, and when it opened. */
-struct conn {
-	__u64 start_ns; /* 0: already open at start (snapshot), lifetime unknown */
-	__u16 port;	/* service port */
-	__u8 dir;	/* enum event_dir */
-	__u8 flags;	/* enum event_flag, plus CONN_CLOSED */
-	__u16 sport;	/* the socket's own ports: a freed socket's address is */
-	__u16 dport;	/* reused, and a stale entry must not match the new one */
-};
-
-#define CONN_CLOSED 0x80 /* closed, kept for a reset the kernel sends after CLOSE */
-
+/* TCP connections in their handshake or open (struct conn, socktrace.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_CONNS);

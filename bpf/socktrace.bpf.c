@@ -77,14 +77,14 @@ static __always_inline bool owner_filtered(void)
 }
 
 /*
- * --pid and --comm: whether p, the process a connection belongs to, is
- * traced. NULL (or pid 0) is an owner not known, traced only when neither
- * filter is given. Which process that is depends on the hook: the callers say.
+ * --pid and --comm, given: whether p is the process they name. A function of
+ * its own, not inlined: in the one inlined program, comparing a name on the
+ * stack byte by byte made 6.18's verifier fail the load ("verifier bug: stack
+ * slot 27, total slots 18", in precision tracking) once the program's stack
+ * grew.
  */
-static __always_inline bool owner_traced(const struct proc *p)
+static __noinline bool owner_matches(const struct proc *p)
 {
-	if (!owner_filtered())
-		return true;
 	if (!p || !p->pid || (filter_pid && p->pid != filter_pid))
 		return false;
 	for (int i = 0; i < TASK_COMM_LEN && filter_comm[0]; i++) {
@@ -94,6 +94,16 @@ static __always_inline bool owner_traced(const struct proc *p)
 			break;
 	}
 	return true;
+}
+
+/*
+ * --pid and --comm: whether p, the process a connection belongs to, is
+ * traced. NULL (or pid 0) is an owner not known, traced only when neither
+ * filter is given. Which process that is depends on the hook: the callers say.
+ */
+static __always_inline bool owner_traced(const struct proc *p)
+{
+	return !owner_filtered() || owner_matches(p);
 }
 
 static __always_inline void current_owner(struct proc *p)
@@ -119,17 +129,42 @@ static __always_inline bool current_traced(void)
 	return owner_traced(&p);
 }
 
+/*
+ * Make c the entry of socket key; at: its entry, when the caller has looked
+ * it up. The kernel reuses a freed socket's address at once, so the key is
+ * usually there already, from the socket before: overwritten in place, a
+ * lookup instead of an LRU update, which swaps nodes under a lock. Nothing
+ * else writes that entry meanwhile: the socket before is gone, and this
+ * socket's events come one at a time.
+ */
+static __always_inline void conn_put(__u64 key, struct conn *at, const struct conn *c)
+{
+	if (!at)
+		at = bpf_map_lookup_elem(&conns, &key);
+	if (at)
+		*at = *c;
+	else
+		bpf_map_update_elem(&conns, &key, c, BPF_ANY);
+}
+
 /* A connection on a traced port is open: remember its row for its close. */
-static __always_inline void conn_open(const struct sock *sk, __u16 port, __u8 dir, __u64 ts,
-				      bool btf)
+static __always_inline void conn_open(const struct sock *sk, struct conn *at, __u16 port, __u8 dir,
+				      __u64 ts, bool btf)
 {
 	struct conn c = { .start_ns = ts, .port = port, .dir = dir };
-	__u64 key = (__u64)sk;
 
 	c.sport = sk_local_port(sk, btf);
 	c.dport = sk_remote_port(sk, btf);
+	conn_put((__u64)sk, at, &c);
+}
 
-	bpf_map_update_elem(&conns, &key, &c, BPF_ANY); /* a freed socket's address is reused */
+/* sk's entry while in its handshake (see handle_connect_start()), else NULL. */
+static __always_inline struct conn *conn_connecting(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+
+	return c && (c->flags & CONN_CONNECTING) ? c : NULL;
 }
 
 /*
@@ -143,19 +178,22 @@ static __always_inline void conn_ports(struct event *e, const struct conn *c)
 	e->dport = c->dport;
 }
 
-/* Active open begins, in the connecting process: remember who and when. */
+/*
+ * Active open begins, in the connecting process: remember who and when, in
+ * the entry the connection keeps once open (the ports come then: the local
+ * one may not be chosen yet).
+ */
 static __always_inline int handle_connect_start(const struct sock *sk, bool btf)
 {
-	struct connect_start start = {};
-	__u64 key = (__u64)sk;
+	struct conn start = { .dir = DIR_OUT, .flags = CONN_CONNECTING };
 
 	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk, btf), DIR_OUT, btf))
 		return 0;
 	current_owner(&start.proc);
 	if (!owner_traced(&start.proc))
 		return 0;
-	start.ts_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&inflight, &key, &start, BPF_ANY);
+	start.start_ns = bpf_ktime_get_ns();
+	conn_put((__u64)sk, NULL, &start);
 	return 0;
 }
 
@@ -164,17 +202,17 @@ static __always_inline int handle_connect_start(const struct sock *sk, bool btf)
  * softirq on completion, so the owner comes from the start record, never
  * from the current task (bcc issue #2304). With --pid or --comm, no start
  * record means not traced: connect() was not that process's, or came before
- * attach.
+ * attach. The start record becomes the open connection's entry, or goes.
  */
 static __always_inline int handle_connect_done(const struct sock *sk, bool ok, bool btf)
 {
-	struct connect_start *start;
+	struct conn *start;
 	__u64 key = (__u64)sk;
 	struct event e = {};
 
 	if (!traced(sk, IPPROTO_TCP, sk_remote_port(sk, btf), DIR_OUT, btf))
 		return 0;
-	start = bpf_map_lookup_elem(&inflight, &key);
+	start = conn_connecting(sk);
 	if (!start && owner_filtered())
 		return 0;
 	sk_fill_tuple(&e, sk, btf);
@@ -184,15 +222,16 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok, b
 	if (!ok)
 		e.err = KREAD(btf, sk, sk_err); /* set before tcp_done() moves to CLOSE */
 	if (start) {
-		e.lat_ns = ok ? e.ts_ns - start->ts_ns : 0;
+		e.lat_ns = ok ? e.ts_ns - start->start_ns : 0;
 		event_owner(&e, &start->proc);
 	} else {
 		stat_inc(STAT_NO_START);
 	}
 	if (ok)
-		conn_open(sk, e.dport, DIR_OUT, e.ts_ns, btf);
+		conn_open(sk, start, e.dport, DIR_OUT, e.ts_ns, btf);
+	else if (start)
+		bpf_map_delete_elem(&conns, &key);
 	event_report(&e, sk);
-	bpf_map_delete_elem(&inflight, &key);
 	return 0;
 }
 
@@ -281,7 +320,7 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 		bpf_map_update_elem(&accept_queue, &key, &e.ts_ns, BPF_ANY);
 	else if (owner)
 		event_owner(&e, &owner->proc);
-	conn_open(sk, lk.port, DIR_IN, e.ts_ns, btf);
+	conn_open(sk, NULL, lk.port, DIR_IN, e.ts_ns, btf);
 	event_report(&e, sk);
 	return 0;
 }
@@ -350,7 +389,7 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
 	struct conn *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c || (c->flags & CONN_CLOSED))
+	if (!c || (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
 		return 0;
 	c->flags |= CONN_CLOSED;
 	sk_fill_tuple(&e, sk, btf);
@@ -377,8 +416,8 @@ static __always_inline int handle_reset(const struct sock *sk, __u8 flag, bool b
 	struct event e = {};
 	__u16 lport;
 
-	if (!c)
-		return 0;
+	if (!c || (c->flags & CONN_CONNECTING))
+		return 0; /* in the handshake: its end says how it failed */
 	/* Another socket at a reused address? (CLOSE releases the local port: 0.) */
 	lport = sk_local_port(sk, btf);
 	if (c->dport != sk_remote_port(sk, btf) || (lport && lport != c->sport)) {
@@ -649,8 +688,6 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate, int newstate,
 					    bool btf)
 {
-	__u64 key = (__u64)sk;
-
 	switch (newstate) {
 	case TCP_SYN_SENT:
 		return connect_via_state ? handle_connect_start(sk, btf) : 0;
@@ -673,7 +710,7 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 			return handle_connect_done(sk, false, btf);
 		/* Only a handshake can close from SYN_RECV: look it up there, not on every close.
 		 */
-		if (oldstate == TCP_SYN_RECV && bpf_map_lookup_elem(&inflight, &key))
+		if (oldstate == TCP_SYN_RECV && conn_connecting(sk))
 			return handle_connect_done(sk, false, btf);
 		if (oldstate == TCP_LISTEN)
 			return handle_listen_close(sk, btf);

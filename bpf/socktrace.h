@@ -134,6 +134,25 @@ struct proc {
 };
 
 /*
+ * Map "conns": a TCP connection on a traced port, keyed by its socket's
+ * address, from connect() (CONN_CONNECTING: the start, for its latency and
+ * owner) or from its open (its row, for its close). User space counts the
+ * connects still in their handshake at exit.
+ */
+struct conn {
+	__u64 start_ns;	  /* connecting: connect()'s start; open: when it opened (0: at start) */
+	__u16 port;	  /* service port */
+	__u8 dir;	  /* enum event_dir */
+	__u8 flags;	  /* enum event_flag, plus the CONN_ flags */
+	__u16 sport;	  /* the socket's own ports: a freed socket's address is */
+	__u16 dport;	  /* reused, and a stale entry must not match the new one */
+	struct proc proc; /* connecting: who called connect() */
+};
+
+#define CONN_CONNECTING 0x40 /* in its handshake; start_ns and proc are the connect's */
+#define CONN_CLOSED 0x80     /* closed, kept for a reset the kernel sends after CLOSE */
+
+/*
  * Map "listeners": the process that called listen() on a port, the owner of
  * its passive sockets. User space fills in the owners of those found at start.
  */

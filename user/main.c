@@ -306,7 +306,7 @@ static int report_summary(struct run *run)
 	if (run->malformed)
 		log_err("skipped %llu malformed events", (unsigned long long)run->malformed);
 	if (no_start)
-		log_info("%llu connects began before tracing (or left the in-flight map): "
+		log_info("%llu connects began before tracing (or left the connection map): "
 			 "counted without latency or owner",
 			 (unsigned long long)no_start);
 	if (in_progress)

@@ -784,28 +784,31 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot)
 }
 
 /*
- * Counted in batches (BPF_MAP_LOOKUP_BATCH walks the buckets): the probes are
+ * The entries of map "conns" still in their handshake (CONN_CONNECTING).
+ * Read in batches (BPF_MAP_LOOKUP_BATCH walks the buckets): the probes are
  * still attached, and a walk with get-next-key starts over whenever the key it
  * stands on is deleted under it. 0 if the kernel cannot say.
  */
 size_t tracer__connects_in_progress(struct tracer *t)
 {
-	const struct bpf_map *map = t->skel->maps.inflight;
-	__u32 n = bpf_map__max_entries(map), count;
-	__u64 *keys = calloc(n, sizeof(*keys)), token[2];
-	void *vals = calloc(n, bpf_map__value_size(map));
+	const __u32 batch = 1024; /* entries per call: the map's 65536 would be 3 MB */
+	int fd = bpf_map__fd(t->skel->maps.conns);
+	__u64 *keys = calloc(batch, sizeof(*keys)), token[2];
+	struct conn *vals = calloc(batch, sizeof(*vals));
 	size_t total = 0;
+	__u32 count;
 	int err;
 
 	for (bool first = true; keys && vals; first = false) {
-		count = n;
-		err = bpf_map_lookup_batch(bpf_map__fd(map), first ? NULL : &token[0], &token[1],
-					   keys, vals, &count, NULL);
+		count = batch;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token[0], &token[1], keys, vals,
+					   &count, NULL);
 		if (err && errno != ENOENT) { /* not the end of the walk: no figure */
 			total = 0;
 			break;
 		}
-		total += count;
+		for (__u32 i = 0; i < count; i++)
+			total += (vals[i].flags & CONN_CONNECTING) != 0;
 		if (err) /* ENOENT: the walk is over, count was its last batch */
 			break;
 		token[0] = token[1];

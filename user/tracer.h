@@ -125,7 +125,7 @@ int tracer__drain(struct tracer *t);
 /* A kernel-side counter summed over CPUs. */
 uint64_t tracer__stat(struct tracer *t, enum stat_slot slot);
 
-/* Connects on traced ports whose handshake has not ended (the in-flight map's entries). */
+/* Connects on traced ports whose handshake has not ended (CONN_CONNECTING in "conns"). */
 size_t tracer__connects_in_progress(struct tracer *t);
 
 /* The backend the hooks attached with: "fentry", or "connect kprobe, accept tracepoint". */
