@@ -212,7 +212,7 @@ test_fault_syn_flood() {
 	# said on stderr (the CI log keeps it), not failed; more, or one count too many, fails.
 	gap=$((n - failed - left))
 	[ "$gap" -eq 0 ] || echo "    note: $gap of $n SYN_SENT -> CLOSE changes not seen" \
-		"(in-flight peak $peak, $(grep -o '[0-9]* connects began before' "$TMP/st.err");" \
+		"(connection map peak $peak, $(grep -o '[0-9]* connects began before' "$TMP/st.err");" \
 		"$(grep -o '^missed: the kernel skipped [0-9]* probe runs' "$TMP/st.out" ||
 			echo "no probe runs skipped, says the summary"))" >&2
 	check_true "failed ($failed) + still in flight ($left): more than the $n connects" \
