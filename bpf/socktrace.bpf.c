@@ -71,6 +71,24 @@ static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port
 	return !filter_cgroup || sk_cgroup_ancestor(sk, filter_cgroup_level) == filter_cgroup;
 }
 
+/*
+ * Whether a TCP socket leaving its connection (CLOSE, a reset) can have an
+ * entry in conns at all: every entry's service port, remote for "out" and
+ * local for "in", passed port_traced() when it opened. So with a port filter
+ * a connection on no traced port costs no lookup. The local port is read from
+ * inet_sport: at CLOSE the kernel has released it (inet_put_port() zeroes
+ * skc_num before the state store that fires the tracepoint), not inet_sport.
+ */
+static __always_inline bool conn_port_traced(const struct sock *sk, bool btf)
+{
+	const struct tcp_sock *tp;
+
+	if (!filter_ports || port_traced(sk_remote_port(sk, btf)))
+		return true;
+	tp = sk_tcp(sk, btf);
+	return !tp || port_traced(bpf_ntohs(KREAD(btf, tp, inet_conn.icsk_inet.inet_sport)));
+}
+
 static __always_inline bool owner_filtered(void)
 {
 	return filter_pid || filter_comm[0];
@@ -299,7 +317,7 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
  */
 static __always_inline int handle_passive_established(const struct sock *sk, bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk, btf) };
+	struct listener_key lk = { .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
 	const struct tcp_sock *tp;
 	__u64 key = (__u64)sk;
@@ -307,6 +325,7 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 
 	if (!traced(sk, IPPROTO_TCP, lk.port, DIR_IN, btf))
 		return 0;
+	lk.netns = sk_netns(sk);
 	owner = bpf_map_lookup_elem(&listeners, &lk);
 	if (!owner_traced(owner ? &owner->proc : NULL))
 		return 0;
@@ -388,6 +407,8 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
 	struct event e = {};
 	struct conn *c;
 
+	if (!conn_port_traced(sk, btf))
+		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c || (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
 		return 0;
@@ -412,10 +433,13 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
 static __always_inline int handle_reset(const struct sock *sk, __u8 flag, bool btf)
 {
 	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	struct event e = {};
+	struct conn *c;
 	__u16 lport;
 
+	if (!conn_port_traced(sk, btf))
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c || (c->flags & CONN_CONNECTING))
 		return 0; /* in the handshake: its end says how it failed */
 	/* Another socket at a reused address? (CLOSE releases the local port: 0.) */
@@ -710,7 +734,7 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 			return handle_connect_done(sk, false, btf);
 		/* Only a handshake can close from SYN_RECV: look it up there, not on every close.
 		 */
-		if (oldstate == TCP_SYN_RECV && conn_connecting(sk))
+		if (oldstate == TCP_SYN_RECV && conn_port_traced(sk, btf) && conn_connecting(sk))
 			return handle_connect_done(sk, false, btf);
 		if (oldstate == TCP_LISTEN)
 			return handle_listen_close(sk, btf);
