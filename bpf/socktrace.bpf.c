@@ -76,8 +76,8 @@ static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port
  * entry in conns at all: every entry's service port, remote for "out" and
  * local for "in", passed port_traced() when it opened. So with a port filter
  * a connection on no traced port costs no lookup. The local port is read from
- * inet_sport: at CLOSE the kernel has released it (inet_put_port() zeroes
- * skc_num before the state store that fires the tracepoint), not inet_sport.
+ * inet_sport, which the kernel keeps: at CLOSE, inet_put_port() has already
+ * zeroed skc_num (before the state store that fires the tracepoint).
  */
 static __always_inline bool conn_port_traced(const struct sock *sk, bool btf)
 {
