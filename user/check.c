@@ -122,7 +122,7 @@ static void print_kernel(FILE *out)
 			 strerror(-err));
 	else
 		snprintf(tracefs, sizeof(tracefs), "mounted%s",
-			 mounted ? " (by socktrace, just now)" : "");
+			 mounted ? " (by socktrace, for this check)" : "");
 	fprintf(out, "%-14s %s\n", "tracefs", tracefs);
 	fprintf(out, "%-14s %s\n", "probe timing", probe_timing());
 }

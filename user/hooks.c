@@ -193,6 +193,9 @@ int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog)
 	return -ENOENT;
 }
 
+/* Whether this process mounted tracefs: hooks__release_tracefs() unmounts it again. */
+static bool tracefs_ours;
+
 int hooks__ensure_tracefs(bool *mounted_now)
 {
 	struct statfs st;
@@ -204,8 +207,20 @@ int hooks__ensure_tracefs(bool *mounted_now)
 		return 0;
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL))
 		return -errno;
-	*mounted_now = true;
+	*mounted_now = tracefs_ours = true;
 	return 0;
+}
+
+void hooks__release_tracefs(void)
+{
+	if (!tracefs_ours)
+		return;
+	tracefs_ours = false;
+	/* Not MNT_DETACH: a file another process opened there meanwhile keeps it mounted. */
+	if (umount2(TRACEFS, UMOUNT_NOFOLLOW))
+		log_info("left tracefs mounted on %s: %s", TRACEFS, strerror(errno));
+	else
+		log_info("unmounted tracefs from %s", TRACEFS);
 }
 
 static void links_destroy(struct hook_state *hs)
@@ -298,4 +313,5 @@ void hooks__detach(struct hooks *h)
 {
 	for (int i = 0; i < HOOK_MAX; i++)
 		links_destroy(&h->hook[i]);
+	hooks__release_tracefs(); /* after the links: legacy kprobes are removed through it */
 }

@@ -117,6 +117,47 @@ accept_via_syscall_tp() {
 	esac
 }
 
+# in_own_mount_ns ARGS...: run socktrace ARGS (stdout run.out, stderr run.err) in a mount
+# namespace of its own with neither tracefs nor debugfs mounted; prints the tracefs and
+# debugfs mounts before, socktrace's exit status, and the tracefs mounts after.
+in_own_mount_ns() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	OUT="$TMP/run.out" ERR="$TMP/run.err" unshare -m --propagation private sh -c '
+		umount -l /sys/kernel/tracing 2>/dev/null
+		umount -l /sys/kernel/debug 2>/dev/null
+		grep -cE " - (tracefs|debugfs) " /proc/self/mountinfo
+		"$@" >"$OUT" 2>"$ERR"
+		echo $?
+		grep -cE " - tracefs " /proc/self/mountinfo' sh "$SOCKTRACE" "$@"
+}
+
+# socktrace mounts tracefs only when it needs it (the syscall tracepoints of --accept-wait,
+# --check's report and probes) and unmounts it again when done: a run where nothing had
+# mounted it says it mounted tracefs and leaves none mounted behind.
+test_tracefs_unmounted_after_use() {
+	local run said
+	read -r P < <(free_ports 1)
+	for run in check accept-wait; do
+		case $run in
+		check) in_own_mount_ns --check >"$TMP/ns.out" ;;
+		accept-wait)
+			# fexit or a kretprobe as the accept hook needs no tracefs
+			accept_via_syscall_tp || continue
+			in_own_mount_ns ${BACKEND:+--backend "$BACKEND"} --accept-wait -p "$P" -d 0.2 \
+				>"$TMP/ns.out"
+			;;
+		esac
+		check "$run: tracefs or debugfs mounted before" 0 "$(sed -n 1p "$TMP/ns.out")"
+		check "$run exit status ($(tail -1 "$TMP/run.err"))" 0 "$(sed -n 2p "$TMP/ns.out")"
+		said=$(cat "$TMP/run.out" "$TMP/run.err" |
+			grep -c '^socktrace: mounted tracefs on /sys/kernel/tracing\|^tracefs  *mounted (by socktrace')
+		check "$run said it mounted tracefs" 1 "$said"
+		check "$run said it unmounted tracefs" 1 \
+			"$(grep -c '^socktrace: unmounted tracefs from /sys/kernel/tracing$' "$TMP/run.err")"
+		check "$run: tracefs mounts left" 0 "$(sed -n 3p "$TMP/ns.out")"
+	done
+}
+
 # held_progs PID: the names of the BPF programs PID holds, one per line.
 held_progs() {
 	bpftool prog show -j | python3 -c 'import json, sys
