@@ -17,7 +17,6 @@
 #include "sock.bpf.h"
 
 #define MAX_KIND_ROWS 1024 /* (row, kind, err, flags) counted; fewer on many CPUs */
-#define MAX_PROC_ROWS 4096 /* (row, owner's name) counted in the kernel */
 
 /* Set by user space before load: false with --events, which prints each event. */
 const volatile bool count_in_kernel = false;
@@ -46,7 +45,11 @@ struct {
 	__type(value, struct proc_counts);
 } proc_rows SEC(".maps");
 
-/* The owner's count: names past MAX_PROC_ROWS go uncounted (their events are still counted). */
+/*
+ * The owner's count. Past MAX_PROC_ROWS (row, name) pairs a new name is not
+ * counted under its owner (its event still is, in its row): STAT_PROC_FULL says
+ * how many, for the summary.
+ */
 static __always_inline void proc_count(const struct event *e, __u16 port)
 {
 	struct proc_key key = { .port = port, .dir = e->dir, .proto = e->proto };
@@ -54,8 +57,10 @@ static __always_inline void proc_count(const struct event *e, __u16 port)
 
 	__builtin_memcpy(key.comm, e->comm, TASK_COMM_LEN);
 	p = map_lookup_or_init(&proc_rows, &key, &zero);
-	if (!p)
+	if (!p) {
+		stat_inc(STAT_PROC_FULL);
 		return;
+	}
 	p->events++;
 	p->ts_ns = e->ts_ns;
 	p->pid = e->pid;

@@ -124,9 +124,16 @@ static __always_inline bool owner_traced(const struct proc *p)
 	return !owner_filtered() || owner_matches(p);
 }
 
+/*
+ * The name is a key (proc_rows), all 16 bytes of it: cleared first, as 6.1's
+ * helper copies with strscpy() and leaves the bytes after the name as they
+ * were (the stack's), which split one name over several keys there; 6.18's
+ * pads with zeros.
+ */
 static __always_inline void current_owner(struct proc *p)
 {
 	p->pid = bpf_get_current_pid_tgid() >> 32;
+	__builtin_memset(p->comm, 0, TASK_COMM_LEN);
 	bpf_get_current_comm(p->comm, TASK_COMM_LEN);
 }
 

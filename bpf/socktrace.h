@@ -45,6 +45,7 @@ enum stat_slot {
 	STAT_NO_START,	    /* connect completions whose start was not seen */
 	STAT_ACCEPT_MISSED, /* accepted connections whose accept() the hook did not see */
 	STAT_UDP_NO_PORT,   /* UDP datagrams without a service port (unconnected, no address) */
+	STAT_PROC_FULL,	    /* events counted without their owner's name: proc_rows was full */
 	STAT_MAX,
 };
 
@@ -113,6 +114,7 @@ static inline int kind_names_owner(__u8 kind)
 }
 
 /* Map "proc_rows": a row's events per owner's name, counted with kind_rows. */
+#define MAX_PROC_ROWS 4096 /* (row, owner's name) pairs */
 struct proc_key {
 	__u8 comm[TASK_COMM_LEN];
 	__u16 port; /* service port */

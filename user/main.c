@@ -295,6 +295,7 @@ static int report_summary(struct run *run)
 	uint64_t no_start = tracer__stat(run->tracer, STAT_NO_START);
 	uint64_t missed = tracer__stat(run->tracer, STAT_ACCEPT_MISSED);
 	uint64_t no_port = tracer__stat(run->tracer, STAT_UDP_NO_PORT);
+	uint64_t no_owner = tracer__stat(run->tracer, STAT_PROC_FULL);
 	size_t in_progress = tracer__connects_in_progress(run->tracer);
 	struct report r;
 	int err;
@@ -316,6 +317,10 @@ static int report_summary(struct run *run)
 		log_info("%llu UDP datagrams had no service port (an unconnected socket on an "
 			 "ephemeral port, and a hook that does not see the address): not counted",
 			 (unsigned long long)no_port);
+	if (no_owner)
+		log_info("%llu events were counted without their process name (more than %d "
+			 "port and process name pairs): left out of the per-process counts",
+			 (unsigned long long)no_owner, MAX_PROC_ROWS);
 	if (missed)
 		log_info("%llu connections were accepted where the accept hook could not see it "
 			 "(a thread already blocked in accept() at start, or past the kretprobe's "

@@ -38,8 +38,14 @@
                                        how many had ended by then, up to 1023),
                                        then waits for each to end: all must fail
                                        with ETIMEDOUT (a path that drops SYNs).
+  tcp_peer.py renamed PORT N           N connections, one after the other, to a
+                                       server thread of its own; before each the
+                                       client thread renames itself (prctl) n0,
+                                       n1, ...; the server accepts and closes, the
+                                       client reads the end and closes.
 Exits non-zero when an outcome differs from the one asked for.
 """
+import ctypes
 import errno
 import resource
 import select
@@ -48,6 +54,8 @@ import struct
 import socket
 import sys
 import threading
+
+PR_SET_NAME = 15
 
 
 def stuck_listener(port):
@@ -215,6 +223,26 @@ def burst(port, n):
     signal.sigwait([signal.SIGTERM])
 
 
+def renamed(port, n):
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    s = listener(port, 128)
+
+    def serve():
+        for _ in range(n):
+            s.accept()[0].close()
+
+    server = threading.Thread(target=serve)  # named as the process: one owner for "in"
+    server.start()
+    for i in range(n):
+        if prctl(PR_SET_NAME, f"n{i}".encode(), 0, 0, 0):
+            sys.exit(f"renamed: prctl(PR_SET_NAME): errno {ctypes.get_errno()}")
+        c = socket.create_connection(("127.0.0.1", port))
+        if c.recv(1) != b"":
+            sys.exit("renamed: the server sent data")
+        c.close()
+    server.join()
+
+
 def flood(host, port, n):
     resource.setrlimit(resource.RLIMIT_NOFILE, (n + 64, n + 64))
     ep = select.epoll()
@@ -272,6 +300,8 @@ if __name__ == "__main__":
         blocked_acceptor(port)
     elif mode == "connect":
         connect(port)
+    elif mode == "renamed":
+        renamed(port, int(sys.argv[3]))
     elif mode in ("timeout", "abort"):
         {"timeout": timeout, "abort": abort}[mode](port, int(sys.argv[3]))
     else:

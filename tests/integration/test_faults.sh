@@ -254,6 +254,27 @@ test_fault_connects_in_handshake_at_exit() {
 	check "opened" 0 "$(csv_sum "$TMP/out.csv" "$p" out opened)"
 }
 
+# More (port, process name) pairs than the kernel keeps owners' counts for (proc_rows,
+# MAX_PROC_ROWS): N connects, each from a process name of its own, to one server thread.
+# Every connection is still counted; the summary says how many events went without their
+# name: N names out and the server's one in make N + 1 pairs, MAX_PROC_ROWS of them kept.
+test_fault_owner_names_overflow() {
+	local p n=4200 max
+	max=$(sed -n 's/^#define MAX_PROC_ROWS \([0-9]*\).*/\1/p' \
+		"$(dirname "${BASH_SOURCE[0]}")/../../bpf/socktrace.h")
+	read -r p < <(free_ports 1)
+	start_socktrace -p "$p" --csv "$TMP/out.csv" || return 1
+	"$peer" renamed "$p" $n
+	check "peer exit status" 0 $?
+	stop_socktrace
+	check "exit status" 0 $?
+	check "out opened" $n "$(csv_sum "$TMP/out.csv" "$p" out opened)"
+	check "in opened" $n "$(csv_sum "$TMP/out.csv" "$p" in opened)"
+	check "events without their name, said" $((n + 1 - max)) \
+		"$(sed -n 's/^socktrace: \([0-9]*\) events were counted without their process name .*/\1/p' \
+			"$TMP/st.err")"
+}
+
 # Clients that close as soon as they are connected: their FIN can reach the server's
 # socket while accept() is still returning it. Every accept is seen all the same, with
 # its accept-queue wait, and none is taken for one the accept hook missed.
