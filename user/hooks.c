@@ -193,7 +193,7 @@ int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog)
 	return -ENOENT;
 }
 
-/* Whether this process mounted tracefs: hooks__release_tracefs() unmounts it again. */
+/* Whether this process mounted tracefs: release_tracefs() unmounts it again. */
 static bool tracefs_ours;
 
 int hooks__ensure_tracefs(bool *mounted_now)
@@ -211,7 +211,8 @@ int hooks__ensure_tracefs(bool *mounted_now)
 	return 0;
 }
 
-void hooks__release_tracefs(void)
+/* Unmount tracefs if hooks__ensure_tracefs() mounted it; hooks__detach() calls it last. */
+static void release_tracefs(void)
 {
 	if (!tracefs_ours)
 		return;
@@ -313,5 +314,5 @@ void hooks__detach(struct hooks *h)
 {
 	for (int i = 0; i < HOOK_MAX; i++)
 		links_destroy(&h->hook[i]);
-	hooks__release_tracefs(); /* after the links: legacy kprobes are removed through it */
+	release_tracefs(); /* after the links: legacy kprobes are removed through it */
 }

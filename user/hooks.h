@@ -100,7 +100,4 @@ void hooks__init(struct hooks *h);
 /* Make sure tracefs is mounted (libbpf attaches syscall tracepoints through it). */
 int hooks__ensure_tracefs(bool *mounted_now);
 
-/* Unmount tracefs if hooks__ensure_tracefs() mounted it (hooks__detach() does). */
-void hooks__release_tracefs(void);
-
 #endif /* HOOKS_H */
