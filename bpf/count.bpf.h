@@ -2,10 +2,11 @@
 /*
  * Counting in the kernel: unless user space wants every event (--events,
  * --every-event), an event is not sent at all but added to its row's
- * counters and latency histogram (map kind_rows) and to its owner's count (map proc_rows), per
- * CPU, and user space reads the growth each interval. A storm connection then
- * costs a few map lookups instead of four records through the ring buffer's
- * lock. A row that finds kind_rows full is sent as an event, as before.
+ * counters and latency histogram (map kind_rows) and to its owner's count (the
+ * row's slot, or map proc_rows), per CPU, and user space reads the growth
+ * each interval. A storm connection then costs a few map lookups instead of
+ * four records through the ring buffer's lock. A row that finds kind_rows
+ * full is sent as an event, as before.
  */
 #ifndef COUNT_BPF_H
 #define COUNT_BPF_H
@@ -46,15 +47,47 @@ struct {
 } proc_rows SEC(".maps");
 
 /*
- * The owner's count. Past MAX_PROC_ROWS (row, name) pairs a new name is not
- * counted under its owner (its event still is, in its row): STAT_PROC_FULL says
- * how many, for the summary.
+ * Count e under its owner in its kind row's slot, if the slot is this name's
+ * or free (the row's first name on this CPU takes it for good); false for
+ * another name. Only one program writes a row on a CPU (its kind's hook), and
+ * a program does not nest in itself, so plain stores do, but for the first
+ * count: a locked add, so that the name is stored before the count that makes
+ * user space read it (tracer.c kind_row()).
  */
-static __always_inline void proc_count(const struct event *e, __u16 port)
+static __always_inline bool owner_slot_count(struct owner_slot *s, const struct event *e)
+{
+	const __u64 *name = (const __u64 *)e->comm;
+	__u64 *mine = (__u64 *)s->comm;
+
+	if (!s->events) {
+		mine[0] = name[0];
+		mine[1] = name[1];
+		s->ts_ns = e->ts_ns;
+		s->pid = e->pid;
+		__sync_fetch_and_add(&s->events, 1);
+		return true;
+	}
+	if (mine[0] != name[0] || mine[1] != name[1])
+		return false;
+	s->events++;
+	s->ts_ns = e->ts_ns;
+	s->pid = e->pid;
+	return true;
+}
+
+/*
+ * The owner's count: in the row's slot when it can, else in proc_rows. Past
+ * MAX_PROC_ROWS (row, name) pairs there a new name is not counted under its
+ * owner (its event still is, in its row): STAT_PROC_FULL says how many, for
+ * the summary.
+ */
+static __always_inline void proc_count(const struct event *e, __u16 port, struct owner_slot *slot)
 {
 	struct proc_key key = { .port = port, .dir = e->dir, .proto = e->proto };
 	struct proc_counts *p, zero = {};
 
+	if (owner_slot_count(slot, e))
+		return;
 	__builtin_memcpy(key.comm, e->comm, TASK_COMM_LEN);
 	p = map_lookup_or_init(&proc_rows, &key, &zero);
 	if (!p) {
@@ -102,7 +135,7 @@ static __always_inline bool event_count(const struct event *e)
 			cnt->buckets[b]++;
 	}
 	if (e->pid && kind_names_owner(e->kind))
-		proc_count(e, key.port);
+		proc_count(e, key.port, &cnt->owner);
 	return true;
 }
 

@@ -90,14 +90,29 @@ struct lost_counts {
 };
 
 /*
+ * The first owner's name a kind_rows row met on a CPU, and its events there:
+ * most rows have one name (a service, a client), counted here without a
+ * proc_rows lookup. The name is written once, before the first event; events
+ * comes first so that a reader copying in order sees no count before its name.
+ */
+struct owner_slot {
+	__u64 events;
+	__u64 ts_ns; /* the latest, for the pid */
+	__u32 pid;   /* tgid */
+	__u32 pad;
+	__u8 comm[TASK_COMM_LEN];
+};
+
+/*
  * Map "kind_rows": the events of one kind_key counted in the kernel, per CPU,
  * with their latency samples in the histogram's buckets (hist_layout.h).
  */
 struct kind_counts {
-	struct lost_counts n; /* events, and what closes carried */
-	__u64 samples;	      /* latency samples: see kind_sampled() */
-	__u64 sum;	      /* their total, ns */
-	__u64 min, max;	      /* this CPU's smallest and largest since start */
+	struct lost_counts n;	 /* events, and what closes carried */
+	__u64 samples;		 /* latency samples: see kind_sampled() */
+	__u64 sum;		 /* their total, ns */
+	__u64 min, max;		 /* this CPU's smallest and largest since start */
+	struct owner_slot owner; /* kind_names_owner() kinds: the first name */
 	__u32 buckets[HIST_BUCKETS];
 };
 
@@ -113,7 +128,10 @@ static inline int kind_names_owner(__u8 kind)
 	return kind != EV_CLOSE && kind != EV_RESET && kind != EV_EXISTING;
 }
 
-/* Map "proc_rows": a row's events per owner's name, counted with kind_rows. */
+/*
+ * Map "proc_rows": a row's events per owner's name, counted with kind_rows,
+ * those of each kind row's first name on a CPU excepted (struct owner_slot).
+ */
 #define MAX_PROC_ROWS 4096 /* (row, owner's name) pairs */
 struct proc_key {
 	__u8 comm[TASK_COMM_LEN];

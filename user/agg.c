@@ -13,9 +13,16 @@ struct agg {
 	struct agg_row **slots; /* the rows, hashed by key; NULL = empty */
 	size_t nslots;		/* power of two */
 	/* The kernel's counters at the last reading, for their growth: */
-	struct seen *lost;  /* kind_key -> lost_counts (agg__lost()) */
-	struct seen *kinds; /* kind_key -> kind_counts (agg__kind()) */
-	struct seen *procs; /* proc_key -> events (agg__proc()) */
+	struct seen *lost;   /* kind_key -> lost_counts (agg__lost()) */
+	struct seen *kinds;  /* kind_key -> kind_counts (agg__kind()) */
+	struct seen *procs;  /* proc_key -> events (agg__proc()) */
+	struct seen *owners; /* owner_src -> events (agg__owner()) */
+};
+
+/* A kind row's owner slot on one CPU. */
+struct owner_src {
+	struct kind_key key;
+	__u32 cpu;
 };
 
 static uint32_t row_key(uint16_t port, uint8_t proto, uint8_t dir)
@@ -39,7 +46,8 @@ struct agg *agg__new(void)
 	agg->lost = seen__new(sizeof(struct kind_key), sizeof(struct lost_counts));
 	agg->kinds = seen__new(sizeof(struct kind_key), sizeof(struct kind_counts));
 	agg->procs = seen__new(sizeof(struct proc_key), sizeof(__u64));
-	if (!agg->slots || !agg->lost || !agg->kinds || !agg->procs) {
+	agg->owners = seen__new(sizeof(struct owner_src), sizeof(__u64));
+	if (!agg->slots || !agg->lost || !agg->kinds || !agg->procs || !agg->owners) {
 		agg__free(agg);
 		return NULL;
 	}
@@ -91,6 +99,7 @@ void agg__free(struct agg *agg)
 	seen__free(agg->lost);
 	seen__free(agg->kinds);
 	seen__free(agg->procs);
+	seen__free(agg->owners);
 	free(agg);
 }
 
@@ -411,6 +420,22 @@ int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint
 	n = growth(events, seen);
 	if (n)
 		procs_add(row, key->comm, pid, n);
+	return 0;
+}
+
+int agg__owner(struct agg *agg, const struct kind_key *key, uint32_t cpu,
+	       const struct owner_slot *slot)
+{
+	struct owner_src src = { .key = *key, .cpu = cpu };
+	__u64 *seen = seen__get(agg->owners, &src);
+	struct agg_row *row = seen ? kind_row(agg, key) : NULL;
+	uint64_t n;
+
+	if (!row)
+		return -ENOMEM;
+	n = growth(slot->events, seen);
+	if (n)
+		procs_add(row, slot->comm, slot->pid, n);
 	return 0;
 }
 

@@ -116,6 +116,14 @@ int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_cou
 /* The events of a row counted in the kernel under an owner's name, and its latest pid. */
 int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid);
 
+/*
+ * The same for the first owner's name of kind row key on a CPU (the row's
+ * slot): its cumulative events there, its name and latest pid. The slot's
+ * events and proc_rows' of the same name add up. 0 or -ENOMEM.
+ */
+int agg__owner(struct agg *agg, const struct kind_key *key, uint32_t cpu,
+	       const struct owner_slot *slot);
+
 /* Fold the interval into the run figures and start a new interval. */
 void agg__next_interval(struct agg *agg);
 

@@ -206,6 +206,14 @@ static int on_kind_row(void *ctx, const struct kind_key *key, const struct kind_
 	return err;
 }
 
+static int on_owner_slot(void *ctx, const struct kind_key *key, uint32_t cpu,
+			 const struct owner_slot *slot)
+{
+	struct run *run = ctx;
+
+	return agg__owner(run->agg, key, cpu, slot);
+}
+
 static int on_proc_row(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid)
 {
 	return agg__proc(ctx, key, events, pid);
@@ -268,7 +276,7 @@ static int report_interval(struct run *run)
 		log_err("failed to count UDP rows: %s", strerror(ENOMEM));
 	if (tracer__lost_rows(run->tracer, on_lost_row, run->agg))
 		log_err("failed to count lost events: %s", strerror(ENOMEM));
-	if (tracer__kind_rows(run->tracer, on_kind_row, run) ||
+	if (tracer__kind_rows(run->tracer, on_kind_row, on_owner_slot, run) ||
 	    tracer__proc_rows(run->tracer, on_proc_row, run->agg))
 		log_err("failed to read the counts kept in the kernel: %s", strerror(ENOMEM));
 	report_fill(run, &r, now - run->last);

@@ -541,6 +541,7 @@ _Static_assert(sizeof(struct lost_counts) % sizeof(__u64) == 0, "lost_counts: __
 struct rows_fn {
 	tracer_lost_fn lost;
 	tracer_kind_fn kind;
+	tracer_slot_fn slot;
 	tracer_proc_fn proc;
 	void *ctx;
 	void *scratch; /* kind_row()'s sum */
@@ -630,6 +631,7 @@ static int kind_row(void *ctx, const void *key, const void *vals, int ncpus)
 	const struct kind_counts *cpu = vals;
 	struct rows_fn *f = ctx;
 	struct kind_counts *total = f->scratch;
+	int err;
 
 	memset(total, 0, sizeof(*total));
 	for (int c = 0; c < ncpus; c++) {
@@ -648,12 +650,17 @@ static int kind_row(void *ctx, const void *key, const void *vals, int ncpus)
 		for (unsigned int i = 0; i < HIST_BUCKETS; i++)
 			total->buckets[i] += cpu[c].buckets[i];
 	}
-	return f->kind(f->ctx, key, total);
+	err = f->kind(f->ctx, key, total);
+	/* A slot without a name yet is being claimed: read again next time. */
+	for (int c = 0; c < ncpus && !err; c++)
+		if (cpu[c].owner.events && cpu[c].owner.comm[0])
+			err = f->slot(f->ctx, key, c, &cpu[c].owner);
+	return err;
 }
 
-int tracer__kind_rows(struct tracer *t, tracer_kind_fn fn, void *ctx)
+int tracer__kind_rows(struct tracer *t, tracer_kind_fn kind_fn, tracer_slot_fn slot_fn, void *ctx)
 {
-	struct rows_fn f = { .kind = fn, .ctx = ctx };
+	struct rows_fn f = { .kind = kind_fn, .slot = slot_fn, .ctx = ctx };
 	int err;
 
 	f.scratch = malloc(sizeof(struct kind_counts)); /* ~5 KB: not on the stack */

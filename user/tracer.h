@@ -81,10 +81,23 @@ int tracer__lost_rows(struct tracer *t, tracer_lost_fn fn, void *ctx);
 typedef int (*tracer_kind_fn)(void *ctx, const struct kind_key *key,
 			      const struct kind_counts *total);
 
-/* Read every row counted in the kernel; stops at fn's first non-zero return, or -ENOMEM. */
-int tracer__kind_rows(struct tracer *t, tracer_kind_fn fn, void *ctx);
+/*
+ * Called per CPU on which that row has counted events under its first
+ * owner's name (struct owner_slot), with that slot's cumulative count.
+ */
+typedef int (*tracer_slot_fn)(void *ctx, const struct kind_key *key, uint32_t cpu,
+			      const struct owner_slot *slot);
 
-/* Called per (row, owner's name) with its events summed over CPUs, and its latest pid. */
+/*
+ * Read every row counted in the kernel, and its owners' slots; stops at the
+ * first non-zero return of kind_fn or slot_fn, or -ENOMEM.
+ */
+int tracer__kind_rows(struct tracer *t, tracer_kind_fn kind_fn, tracer_slot_fn slot_fn, void *ctx);
+
+/*
+ * Called per (row, owner's name) of map proc_rows with its events summed over
+ * CPUs, and its latest pid: the names that found their row's slot taken.
+ */
 typedef int (*tracer_proc_fn)(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid);
 
 /* Read every owner counted in the kernel; stops at fn's first non-zero return, or -ENOMEM. */

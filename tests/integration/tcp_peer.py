@@ -38,11 +38,12 @@
                                        how many had ended by then, up to 1023),
                                        then waits for each to end: all must fail
                                        with ETIMEDOUT (a path that drops SYNs).
-  tcp_peer.py renamed PORT N           N connections, one after the other, to a
+  tcp_peer.py renamed PORT N [NAME...] N connections, one after the other, to a
                                        server thread of its own; before each the
                                        client thread renames itself (prctl) n0,
-                                       n1, ...; the server accepts and closes, the
-                                       client reads the end and closes.
+                                       n1, ... or, given NAMEs, the i-th NAME; the
+                                       server accepts and closes, the client reads
+                                       the end and closes.
 Exits non-zero when an outcome differs from the one asked for.
 """
 import ctypes
@@ -223,7 +224,7 @@ def burst(port, n):
     signal.sigwait([signal.SIGTERM])
 
 
-def renamed(port, n):
+def renamed(port, n, names):
     prctl = ctypes.CDLL(None, use_errno=True).prctl
     s = listener(port, 128)
 
@@ -234,7 +235,7 @@ def renamed(port, n):
     server = threading.Thread(target=serve)  # named as the process: one owner for "in"
     server.start()
     for i in range(n):
-        if prctl(PR_SET_NAME, f"n{i}".encode(), 0, 0, 0):
+        if prctl(PR_SET_NAME, (names[i] if names else f"n{i}").encode(), 0, 0, 0):
             sys.exit(f"renamed: prctl(PR_SET_NAME): errno {ctypes.get_errno()}")
         c = socket.create_connection(("127.0.0.1", port))
         if c.recv(1) != b"":
@@ -301,7 +302,10 @@ if __name__ == "__main__":
     elif mode == "connect":
         connect(port)
     elif mode == "renamed":
-        renamed(port, int(sys.argv[3]))
+        names = sys.argv[4:]
+        if names and len(names) != int(sys.argv[3]):
+            sys.exit("renamed: N NAMEs, one per connection, or none")
+        renamed(port, int(sys.argv[3]), names)
     elif mode in ("timeout", "abort"):
         {"timeout": timeout, "abort": abort}[mode](port, int(sys.argv[3]))
     else:

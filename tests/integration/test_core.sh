@@ -47,6 +47,23 @@ test_port_filter_counts_exactly() {
 	check "out owner is curl" curl "$(summary_col "$TMP/st.out" "$P" out PROCESS | cut -d'[' -f1)"
 }
 
+# Owners counted in the kernel in two places (README "Counting in the kernel"): a row's
+# first name on a CPU in the row's own counters, the others in a hash. On one CPU, 2
+# connects as "aaa" then 3 as "bbb": aaa's count is in the row, bbb's in the hash, and
+# the summary must rank them by their sum (bbb first, one more name): lost, doubled or
+# mixed-up counts from either place rank them otherwise.
+test_owners_ranked_by_their_events() {
+	local p
+	read -r p < <(free_ports 1)
+	start_socktrace -p "$p" || return 1
+	taskset -c 0 "$peer" renamed "$p" 5 aaa aaa bbb bbb bbb
+	check "peer exit status" 0 $?
+	stop_socktrace
+	check "exit status" 0 $?
+	check "out opened" 5 "$(summary_col "$TMP/st.out" "$p" out OPENED)"
+	check "out owners" "bbb+1" "$(summary_col "$TMP/st.out" "$p" out PROCESS | sed 's/\[[0-9]*\]//')"
+}
+
 test_all_ports_counts_exactly() {
 	local lo hi port
 	read -r P Q R < <(free_ports 3)

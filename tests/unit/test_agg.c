@@ -624,6 +624,60 @@ static void test_kernel_counted_owners(void **state)
 	assert_int_equal(out->procs[1].pid, 12);
 }
 
+static struct owner_slot slot_of(const char *comm, uint64_t events, uint32_t pid)
+{
+	struct owner_slot s = { .events = events, .pid = pid };
+
+	strncpy((char *)s.comm, comm, sizeof(s.comm));
+	return s;
+}
+
+/*
+ * Owners in kind rows' slots: each (row, CPU) slot grows on its own, and a
+ * name's slots and its proc_rows entry add up under the one name, per row.
+ */
+static void test_kernel_owner_slots(void **state)
+{
+	struct agg *agg = *state;
+	struct kind_key ok = { .port = 443, .dir = DIR_OUT, .kind = EV_CONNECT_OK };
+	struct kind_key fail = ok, resp = { .port = 53, .dir = DIR_OUT, .kind = EV_UDP_RESPONSE };
+	struct proc_key curl = {
+		.comm = "curl", .port = 443, .dir = DIR_OUT, .proto = IPPROTO_TCP
+	};
+	struct owner_slot s;
+	struct agg_row *out, *dns;
+
+	fail.kind = EV_CONNECT_FAIL;
+	fail.err = ECONNREFUSED;
+	s = slot_of("curl", 5, 21);
+	assert_int_equal(agg__owner(agg, &ok, 0, &s), 0);
+	s = slot_of("curl", 3, 22);
+	assert_int_equal(agg__owner(agg, &ok, 1, &s), 0);
+	s = slot_of("curl", 2, 23);
+	assert_int_equal(agg__owner(agg, &fail, 0, &s), 0);
+	assert_int_equal(agg__proc(agg, &curl, 4, 24), 0);
+	s = slot_of("wget", 6, 25);
+	assert_int_equal(agg__owner(agg, &fail, 1, &s), 0);
+	s = slot_of("dig", 9, 26);
+	assert_int_equal(agg__owner(agg, &resp, 1, &s), 0);
+	/* The next reading: only what each source grew by. */
+	s = slot_of("curl", 7, 27);
+	assert_int_equal(agg__owner(agg, &ok, 0, &s), 0); /* 2 more */
+	s = slot_of("curl", 3, 22);
+	assert_int_equal(agg__owner(agg, &ok, 1, &s), 0);  /* none */
+	assert_int_equal(agg__proc(agg, &curl, 5, 28), 0); /* 1 more */
+	out = find_row(agg, 443, DIR_OUT);
+	assert_non_null(out);
+	assert_string_equal(out->procs[0].comm, "curl");
+	assert_int_equal(out->procs[0].count, 5 + 3 + 2 + 4 + 2 + 1);
+	assert_string_equal(out->procs[1].comm, "wget");
+	assert_int_equal(out->procs[1].count, 6);
+	dns = find_row_proto(agg, 53, IPPROTO_UDP, DIR_OUT);
+	assert_non_null(dns);
+	assert_string_equal(dns->procs[0].comm, "dig");
+	assert_int_equal(dns->procs[0].count, 9);
+}
+
 static void test_empty_and_free_null(void **state)
 {
 	assert_int_equal(row_count(*state), 0);
@@ -648,6 +702,7 @@ int main(void)
 		AGG_TEST(test_lifecycle),
 		AGG_TEST(test_processes),
 		AGG_TEST(test_lost_events_counted),
+		AGG_TEST(test_kernel_owner_slots),
 		AGG_TEST(test_kernel_counts_agree_with_events),
 		AGG_TEST(test_kernel_counted_owners),
 		AGG_TEST(test_empty_and_free_null),
