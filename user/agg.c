@@ -169,8 +169,13 @@ static struct agg_row *row_get(struct agg *agg, uint16_t port, uint8_t proto, ui
 	return row;
 }
 
-/* Count n events of a process under its name; names past AGG_PROCS go to procs_more. */
-static void procs_add(struct agg_row *row, const __u8 comm[TASK_COMM_LEN], uint32_t pid, uint64_t n)
+/*
+ * Count n events of a process under its name, the latest of them by pid at
+ * ts_ns (one name's counts come from several places, in no order of time);
+ * names past AGG_PROCS go to procs_more.
+ */
+static void procs_add(struct agg_row *row, const __u8 comm[TASK_COMM_LEN], uint32_t pid,
+		      uint64_t ts_ns, uint64_t n)
 {
 	for (int i = 0; i < AGG_PROCS; i++) {
 		struct agg_proc *p = &row->procs[i];
@@ -179,7 +184,10 @@ static void procs_add(struct agg_row *row, const __u8 comm[TASK_COMM_LEN], uint3
 			continue;
 		if (!p->count)
 			memcpy(p->comm, comm, sizeof(p->comm));
-		p->pid = pid;
+		if (ts_ns >= p->pid_ns) {
+			p->pid = pid;
+			p->pid_ns = ts_ns;
+		}
 		p->count += n;
 		return;
 	}
@@ -258,7 +266,7 @@ int agg__add(struct agg *agg, const struct event *ev)
 	}
 	/* Closes and resets: the owner was counted when the connection opened. */
 	if (ev->pid && kind_names_owner(ev->kind))
-		procs_add(row, ev->comm, ev->pid, 1);
+		procs_add(row, ev->comm, ev->pid, ev->ts_ns, 1);
 	return 0;
 }
 
@@ -409,7 +417,8 @@ int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_cou
 	return 0;
 }
 
-int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid)
+int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid,
+	      uint64_t ts_ns)
 {
 	__u64 *seen = seen__get(agg->procs, key);
 	struct agg_row *row = seen ? row_get(agg, key->port, key->proto, key->dir) : NULL;
@@ -419,7 +428,7 @@ int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint
 		return -ENOMEM;
 	n = growth(events, seen);
 	if (n)
-		procs_add(row, key->comm, pid, n);
+		procs_add(row, key->comm, pid, ts_ns, n);
 	return 0;
 }
 
@@ -435,7 +444,7 @@ int agg__owner(struct agg *agg, const struct kind_key *key, uint32_t cpu,
 		return -ENOMEM;
 	n = growth(slot->events, seen);
 	if (n)
-		procs_add(row, slot->comm, slot->pid, n);
+		procs_add(row, slot->comm, slot->pid, slot->ts_ns, n);
 	return 0;
 }
 

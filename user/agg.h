@@ -57,6 +57,7 @@ struct agg_proc {
 	char comm[TASK_COMM_LEN];
 	uint32_t pid; /* the latest pid seen with this name */
 	uint64_t count;
+	uint64_t pid_ns; /* when (the kernel's clock): the pid of a later event wins */
 };
 
 struct agg_row {
@@ -113,12 +114,16 @@ int agg__lost(struct agg *agg, const struct kind_key *key, const struct lost_cou
 int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_counts *total,
 	      uint64_t *grew);
 
-/* The events of a row counted in the kernel under an owner's name, and its latest pid. */
-int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid);
+/*
+ * The events of a row counted in the kernel under an owner's name, and its
+ * latest pid, seen at ts_ns.
+ */
+int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid,
+	      uint64_t ts_ns);
 
 /*
  * The same for the first owner's name of kind row key on a CPU (the row's
- * slot): its cumulative events there, its name and latest pid. The slot's
+ * slot): its cumulative events there, its name, latest pid and when. The slot's
  * events and proc_rows' of the same name add up. 0 or -ENOMEM.
  */
 int agg__owner(struct agg *agg, const struct kind_key *key, uint32_t cpu,

@@ -214,9 +214,10 @@ static int on_owner_slot(void *ctx, const struct kind_key *key, uint32_t cpu,
 	return agg__owner(run->agg, key, cpu, slot);
 }
 
-static int on_proc_row(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid)
+static int on_proc_row(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid,
+		       uint64_t ts_ns)
 {
-	return agg__proc(ctx, key, events, pid);
+	return agg__proc(ctx, key, events, pid, ts_ns);
 }
 
 /*

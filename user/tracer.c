@@ -686,7 +686,7 @@ static int proc_row(void *ctx, const void *key, const void *vals, int ncpus)
 			pid = cpu[c].pid;
 		}
 	}
-	return f->proc(f->ctx, key, events, pid);
+	return f->proc(f->ctx, key, events, pid, last);
 }
 
 int tracer__proc_rows(struct tracer *t, tracer_proc_fn fn, void *ctx)

@@ -96,9 +96,10 @@ int tracer__kind_rows(struct tracer *t, tracer_kind_fn kind_fn, tracer_slot_fn s
 
 /*
  * Called per (row, owner's name) of map proc_rows with its events summed over
- * CPUs, and its latest pid: the names that found their row's slot taken.
+ * CPUs, and its latest pid and when: the names that found their row's slot taken.
  */
-typedef int (*tracer_proc_fn)(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid);
+typedef int (*tracer_proc_fn)(void *ctx, const struct proc_key *key, uint64_t events, uint32_t pid,
+			      uint64_t ts_ns);
 
 /* Read every owner counted in the kernel; stops at fn's first non-zero return, or -ENOMEM. */
 int tracer__proc_rows(struct tracer *t, tracer_proc_fn fn, void *ctx);

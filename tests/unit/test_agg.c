@@ -610,10 +610,10 @@ static void test_kernel_counted_owners(void **state)
 
 	memcpy(wget.comm, "wget", 5);
 	add_n(agg, with_proc(ev_connect(443, 1000), "curl", 10), 2);
-	assert_int_equal(agg__proc(agg, &curl, 5, 11), 0);
-	assert_int_equal(agg__proc(agg, &wget, 1, 12), 0);
-	assert_int_equal(agg__proc(agg, &curl, 8, 13), 0); /* 3 more */
-	assert_int_equal(agg__proc(agg, &wget, 1, 14), 0); /* none more: pid kept */
+	assert_int_equal(agg__proc(agg, &curl, 5, 11, 1100), 0);
+	assert_int_equal(agg__proc(agg, &wget, 1, 12, 1200), 0);
+	assert_int_equal(agg__proc(agg, &curl, 8, 13, 1300), 0); /* 3 more */
+	assert_int_equal(agg__proc(agg, &wget, 1, 14, 1400), 0); /* none more: pid kept */
 	out = find_row(agg, 443, DIR_OUT);
 	assert_non_null(out);
 	assert_string_equal(out->procs[0].comm, "curl");
@@ -626,15 +626,16 @@ static void test_kernel_counted_owners(void **state)
 
 static struct owner_slot slot_of(const char *comm, uint64_t events, uint32_t pid)
 {
-	struct owner_slot s = { .events = events, .pid = pid };
+	struct owner_slot s = { .events = events, .pid = pid, .ts_ns = pid * 100 };
 
 	strncpy((char *)s.comm, comm, sizeof(s.comm));
 	return s;
 }
 
 /*
- * Owners in kind rows' slots: each (row, CPU) slot grows on its own, and a
- * name's slots and its proc_rows entry add up under the one name, per row.
+ * Owners in kind rows' slots: each (row, CPU) slot grows on its own, a name's
+ * slots and its proc_rows entry add up under the one name, per row, and the
+ * pid shown is the latest by time, whichever place it was read from last.
  */
 static void test_kernel_owner_slots(void **state)
 {
@@ -655,7 +656,7 @@ static void test_kernel_owner_slots(void **state)
 	assert_int_equal(agg__owner(agg, &ok, 1, &s), 0);
 	s = slot_of("curl", 2, 23);
 	assert_int_equal(agg__owner(agg, &fail, 0, &s), 0);
-	assert_int_equal(agg__proc(agg, &curl, 4, 24), 0);
+	assert_int_equal(agg__proc(agg, &curl, 4, 24, 2400), 0);
 	s = slot_of("wget", 6, 25);
 	assert_int_equal(agg__owner(agg, &fail, 1, &s), 0);
 	s = slot_of("dig", 9, 26);
@@ -664,12 +665,13 @@ static void test_kernel_owner_slots(void **state)
 	s = slot_of("curl", 7, 27);
 	assert_int_equal(agg__owner(agg, &ok, 0, &s), 0); /* 2 more */
 	s = slot_of("curl", 3, 22);
-	assert_int_equal(agg__owner(agg, &ok, 1, &s), 0);  /* none */
-	assert_int_equal(agg__proc(agg, &curl, 5, 28), 0); /* 1 more */
+	assert_int_equal(agg__owner(agg, &ok, 1, &s), 0);	 /* none */
+	assert_int_equal(agg__proc(agg, &curl, 5, 28, 2000), 0); /* 1 more, not the latest */
 	out = find_row(agg, 443, DIR_OUT);
 	assert_non_null(out);
 	assert_string_equal(out->procs[0].comm, "curl");
 	assert_int_equal(out->procs[0].count, 5 + 3 + 2 + 4 + 2 + 1);
+	assert_int_equal(out->procs[0].pid, 27);
 	assert_string_equal(out->procs[1].comm, "wget");
 	assert_int_equal(out->procs[1].count, 6);
 	dns = find_row_proto(agg, 53, IPPROTO_UDP, DIR_OUT);

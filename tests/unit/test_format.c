@@ -147,7 +147,11 @@ static void test_port_dir_proto_service(void **state)
 
 /* A row whose first n process slots are filled from procs, busiest first. */
 struct proc_case {
-	struct agg_proc procs[AGG_PROCS];
+	struct {
+		char comm[TASK_COMM_LEN];
+		uint32_t pid;
+		uint64_t count;
+	} procs[AGG_PROCS];
 	uint64_t more;
 	const char *text;
 };
@@ -174,7 +178,11 @@ static void test_process(void **state)
 		struct agg_row row = { .port = 443 };
 		char buf[64];
 
-		memcpy(row.procs, cases[i].procs, sizeof(row.procs));
+		for (int j = 0; j < AGG_PROCS; j++) {
+			memcpy(row.procs[j].comm, cases[i].procs[j].comm, TASK_COMM_LEN);
+			row.procs[j].pid = cases[i].procs[j].pid;
+			row.procs[j].count = cases[i].procs[j].count;
+		}
 		row.procs_more = cases[i].more;
 		format_process(buf, sizeof(buf), &row);
 		test_expect(&failures, !strcmp(buf, cases[i].text), "case %zu: \"%s\", want \"%s\"",
