@@ -417,19 +417,30 @@ int agg__kind(struct agg *agg, const struct kind_key *key, const struct kind_cou
 	return 0;
 }
 
+/*
+ * An owner's cumulative count as the kernel keeps it, counted on row by its
+ * growth since seen (the last reading); row or seen NULL: out of memory.
+ */
+static int procs_grow(struct agg_row *row, __u64 *seen, const __u8 comm[TASK_COMM_LEN],
+		      uint32_t pid, uint64_t ts_ns, uint64_t events)
+{
+	uint64_t n;
+
+	if (!seen || !row)
+		return -ENOMEM;
+	n = growth(events, seen);
+	if (n)
+		procs_add(row, comm, pid, ts_ns, n);
+	return 0;
+}
+
 int agg__proc(struct agg *agg, const struct proc_key *key, uint64_t events, uint32_t pid,
 	      uint64_t ts_ns)
 {
 	__u64 *seen = seen__get(agg->procs, key);
-	struct agg_row *row = seen ? row_get(agg, key->port, key->proto, key->dir) : NULL;
-	uint64_t n;
 
-	if (!row)
-		return -ENOMEM;
-	n = growth(events, seen);
-	if (n)
-		procs_add(row, key->comm, pid, ts_ns, n);
-	return 0;
+	return procs_grow(seen ? row_get(agg, key->port, key->proto, key->dir) : NULL, seen,
+			  key->comm, pid, ts_ns, events);
 }
 
 int agg__owner(struct agg *agg, const struct kind_key *key, uint32_t cpu,
@@ -437,15 +448,9 @@ int agg__owner(struct agg *agg, const struct kind_key *key, uint32_t cpu,
 {
 	struct owner_src src = { .key = *key, .cpu = cpu };
 	__u64 *seen = seen__get(agg->owners, &src);
-	struct agg_row *row = seen ? kind_row(agg, key) : NULL;
-	uint64_t n;
 
-	if (!row)
-		return -ENOMEM;
-	n = growth(slot->events, seen);
-	if (n)
-		procs_add(row, slot->comm, slot->pid, slot->ts_ns, n);
-	return 0;
+	return procs_grow(seen ? kind_row(agg, key) : NULL, seen, slot->comm, slot->pid,
+			  slot->ts_ns, slot->events);
 }
 
 static uint64_t activity(const struct agg_stats *st)
