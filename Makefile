@@ -31,7 +31,7 @@ MHD_LIBS = $(shell pkg-config --libs libmicrohttpd)
 LDLIBS = -l:libbpf.a -lelf -lz -lm $(MHD_LIBS) -lpthread
 
 # User-space modules that need no skeleton and no root: unit tests link these.
-CORE_SRCS := agg backend cli csv events evprint filter format hist histview json jsonstats \
+CORE_SRCS := agg backend cli csv events evprint filter format hist histview json jsonstats kindhot \
 	     listeners log metrics ports portsum seen services sockinfo table
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/check.o \

@@ -2,9 +2,9 @@
 /*
  * Counting in the kernel: unless user space wants every event (--events,
  * --every-event), an event is not sent at all but added to its row's
- * counters and latency histogram (map kind_rows) and to its owner's count (the
- * row's slot, or map proc_rows), per CPU, and user space reads the growth
- * each interval. A storm connection then costs a few map lookups instead of
+ * counters and latency histogram (map kind_hot or kind_rows) and to its
+ * owner's count (the row's slot, or map proc_rows), per CPU, and user space
+ * reads the growth each interval. A storm connection then costs a few map lookups instead of
  * four records through the ring buffer's lock. A row that finds kind_rows
  * full is sent as an event, as before.
  */
@@ -45,6 +45,51 @@ struct {
 	__type(key, struct proc_key);
 	__type(value, struct proc_counts);
 } proc_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KIND_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct kind_hot);
+} kind_hot SEC(".maps");
+
+/* kind_hot's max_entries less one, as user space sized it. */
+const volatile __u32 kind_hot_mask = KIND_HOT_SLOTS - 1;
+
+#define KIND_HOT_PROBES 2 /* slots a key tries, from its own */
+
+/*
+ * key's row in kind_hot on this CPU (socktrace.h), taking a free slot if it
+ * has none; NULL when the slots it may take are others'. Only
+ * tp_inet_sock_set_state counts the kinds kept here (kind_is_hot()), and a
+ * program does not nest in itself on a CPU: no other writer comes between
+ * finding a slot free and taking it, so plain stores do.
+ */
+static __always_inline struct kind_counts *kind_hot_row(const struct kind_key *key)
+{
+	struct kind_key mine = *key;
+	struct kind_hot *h;
+	__u64 k;
+	__u32 home, idx;
+
+	_Static_assert(sizeof(mine) == sizeof(k), "kind_key: one word");
+	mine.pad = KIND_KEY_HOT;
+	k = *(__u64 *)&mine;
+	home = (__u32)((k * 0x9E3779B97F4A7C15ULL) >> 32); /* Fibonacci hashing */
+	for (int i = 0; i < KIND_HOT_PROBES; i++) {
+		idx = (home + i) & kind_hot_mask;
+		h = bpf_map_lookup_elem(&kind_hot, &idx);
+		if (!h)
+			return NULL;
+		if (*(__u64 *)&h->key == k)
+			return &h->c;
+		if (!*(__u64 *)&h->key) {
+			*(__u64 *)&h->key = k; /* one store: user space never sees half a key */
+			return &h->c;
+		}
+	}
+	return NULL;
+}
 
 /*
  * Count e under its owner in its kind row's slot, if the slot is this name's
@@ -107,7 +152,9 @@ static __always_inline bool event_count(const struct event *e)
 	__u64 b;
 	__u32 idx = 0;
 
-	cnt = bpf_map_lookup_elem(&kind_rows, &key);
+	cnt = kind_is_hot(e->kind) ? kind_hot_row(&key) : NULL;
+	if (!cnt)
+		cnt = bpf_map_lookup_elem(&kind_rows, &key);
 	if (!cnt) {
 		zero = bpf_map_lookup_elem(&kind_zero, &idx);
 		if (!zero)

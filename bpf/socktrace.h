@@ -116,6 +116,29 @@ struct kind_counts {
 	__u32 buckets[HIST_BUCKETS];
 };
 
+/*
+ * Map "kind_hot": on each CPU, KIND_HOT_SLOTS kind rows counted in an array
+ * instead of kind_rows' hash, for the kinds of the TCP state hook
+ * (kind_is_hot()): the slot is found by a hash of the key, no lookup in a
+ * hash map (bpf/count.bpf.h kind_hot_row()). A slot is taken for good by the
+ * first key to come; user space adds each key's slots to its kind_rows
+ * total (user/kindhot.c). On a CPU a key has a slot or a kind_rows value,
+ * never both.
+ */
+#define KIND_HOT_SLOTS 32 /* a power of two; fewer on many CPUs (tracer.c) */
+#define KIND_KEY_HOT 1	  /* kind_key.pad in a taken slot; a free slot's key is all zero */
+struct kind_hot {
+	struct kind_key key;
+	struct kind_counts c;
+};
+
+/* The kinds that only the TCP state hook counts (see kind_hot). */
+static inline int kind_is_hot(__u8 kind)
+{
+	return kind == EV_CONNECT_OK || kind == EV_CONNECT_FAIL || kind == EV_ACCEPT ||
+	       kind == EV_CLOSE;
+}
+
 /* Whether an event of this kind carries a latency sample (lat_ns). */
 static inline int kind_sampled(__u8 kind, __u64 lat_ns)
 {

@@ -277,9 +277,10 @@ static int report_interval(struct run *run)
 		log_err("failed to count UDP rows: %s", strerror(ENOMEM));
 	if (tracer__lost_rows(run->tracer, on_lost_row, run->agg))
 		log_err("failed to count lost events: %s", strerror(ENOMEM));
-	if (tracer__kind_rows(run->tracer, on_kind_row, on_owner_slot, run) ||
-	    tracer__proc_rows(run->tracer, on_proc_row, run->agg))
-		log_err("failed to read the counts kept in the kernel: %s", strerror(ENOMEM));
+	if ((err = tracer__kind_rows(run->tracer, on_kind_row, on_owner_slot, run)) ||
+	    (err = tracer__proc_rows(run->tracer, on_proc_row, run->agg)))
+		log_err("failed to read the counts kept in the kernel: %s", strerror(-err));
+	err = 0;
 	report_fill(run, &r, now - run->last);
 	r.events = run->events;
 	r.lost = lost - run->lost_seen;

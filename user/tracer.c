@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "hooks.h"
 #include "iter.h"
+#include "kindhot.h"
 #include "log.h"
 #include "ports.h"
 #include "sockinfo.h"
@@ -44,6 +45,7 @@ struct tracer {
 	char backend[80]; /* tracer__backend() */
 	double drained;	  /* when tracer__poll() last emptied the buffer (CLOCK_MONOTONIC s) */
 	double early_ms;  /* at the rate then, how soon the next wait should end; 0: not */
+	struct kind_hot_copy hot; /* tracer__kind_rows()' copy of kind_hot, kept between readings */
 };
 
 /* libbpf's warnings are noise while a failed load will be retried, or attach is being tried. */
@@ -117,6 +119,24 @@ static void size_kind_rows(struct socktrace_bpf *skel)
 		bpf_map__set_max_entries(skel->maps.kind_rows, (__u32)rows);
 }
 
+/*
+ * kind_hot takes KIND_HOT_SLOTS slots of ~5 KB on each possible CPU; a host
+ * with many CPUs gets fewer (a power of two, at least one).
+ */
+#define KIND_HOT_BUDGET (4u << 20)
+
+static void size_kind_hot(struct socktrace_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t per_slot = sizeof(struct kind_hot) * (size_t)(ncpus > 0 ? ncpus : 1);
+	__u32 slots = KIND_HOT_SLOTS;
+
+	while (slots > 1 && slots * per_slot > KIND_HOT_BUDGET)
+		slots /= 2;
+	bpf_map__set_max_entries(skel->maps.kind_hot, slots);
+	skel->rodata->kind_hot_mask = slots - 1;
+}
+
 static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts)
 {
 	const struct portset *ports = opts->ports;
@@ -125,6 +145,7 @@ static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts
 	skel->rodata->filter_ports = ports != NULL;
 	skel->rodata->count_in_kernel = !opts->every_event;
 	size_kind_rows(skel);
+	size_kind_hot(skel);
 	skel->rodata->filter_family = opts->family;
 	if (ports)
 		memcpy((void *)skel->rodata->port_bitmap, ports->bits, sizeof(ports->bits));
@@ -545,6 +566,7 @@ struct rows_fn {
 	tracer_proc_fn proc;
 	void *ctx;
 	void *scratch; /* kind_row()'s sum */
+	struct kind_hot_copy *hot;
 };
 
 static int lost_row(void *ctx, const void *key, const __u64 *sum)
@@ -626,6 +648,7 @@ static int percpu_each(struct tracer *t, const struct bpf_map *map,
 _Static_assert(sizeof(struct kind_counts) % 8 == 0, "kind_counts: no stride padding");
 _Static_assert(sizeof(struct proc_counts) % 8 == 0, "proc_counts: no stride padding");
 
+/* A row's total: its kind_rows values on each CPU, and its kind_hot slots. */
 static int kind_row(void *ctx, const void *key, const void *vals, int ncpus)
 {
 	const struct kind_counts *cpu = vals;
@@ -634,23 +657,11 @@ static int kind_row(void *ctx, const void *key, const void *vals, int ncpus)
 	int err;
 
 	memset(total, 0, sizeof(*total));
-	for (int c = 0; c < ncpus; c++) {
-		total->n.events += cpu[c].n.events;
-		total->n.bytes_sent += cpu[c].n.bytes_sent;
-		total->n.bytes_received += cpu[c].n.bytes_received;
-		total->n.retrans += cpu[c].n.retrans;
-		if (!cpu[c].samples)
-			continue;
-		if (!total->samples || cpu[c].min < total->min)
-			total->min = cpu[c].min;
-		if (cpu[c].max > total->max)
-			total->max = cpu[c].max;
-		total->samples += cpu[c].samples;
-		total->sum += cpu[c].sum;
-		for (unsigned int i = 0; i < HIST_BUCKETS; i++)
-			total->buckets[i] += cpu[c].buckets[i];
-	}
-	err = f->kind(f->ctx, key, total);
+	for (int c = 0; c < ncpus; c++)
+		kind_counts_add(total, &cpu[c]);
+	err = kind_hot_take(f->hot, key, total, f->slot, f->ctx);
+	if (!err)
+		err = f->kind(f->ctx, key, total);
 	/* A slot without a name yet is being claimed: read again next time. */
 	for (int c = 0; c < ncpus && !err; c++)
 		if (cpu[c].owner.events && cpu[c].owner.comm[0])
@@ -658,15 +669,48 @@ static int kind_row(void *ctx, const void *key, const void *vals, int ncpus)
 	return err;
 }
 
+/*
+ * Copy kind_hot whole into t->hot (allocated on first use, kept). All or
+ * nothing: a row read without some of its slots would seem to have shrunk.
+ */
+static int read_kind_hot(struct tracer *t)
+{
+	struct kind_hot_copy *hot = &t->hot;
+	int fd = bpf_map__fd(t->skel->maps.kind_hot);
+
+	if (!hot->v) {
+		hot->ncpus = t->nr_cpus > 0 ? t->nr_cpus : 1;
+		hot->nslots = bpf_map__max_entries(t->skel->maps.kind_hot);
+		hot->v = calloc((size_t)hot->nslots * (size_t)hot->ncpus, sizeof(*hot->v));
+		if (!hot->v)
+			return -ENOMEM;
+	}
+	for (__u32 i = 0; i < hot->nslots; i++)
+		if (bpf_map_lookup_elem(fd, &i, &hot->v[(size_t)i * (size_t)hot->ncpus]))
+			return -errno;
+	return 0;
+}
+
 int tracer__kind_rows(struct tracer *t, tracer_kind_fn kind_fn, tracer_slot_fn slot_fn, void *ctx)
 {
-	struct rows_fn f = { .kind = kind_fn, .slot = slot_fn, .ctx = ctx };
-	int err;
+	struct rows_fn f = { .kind = kind_fn, .slot = slot_fn, .ctx = ctx, .hot = &t->hot };
+	struct kind_key key;
+	size_t pos = 0;
+	int err = read_kind_hot(t);
 
+	if (err)
+		return err;
 	f.scratch = malloc(sizeof(struct kind_counts)); /* ~5 KB: not on the stack */
 	if (!f.scratch)
 		return -ENOMEM;
 	err = percpu_each(t, t->skel->maps.kind_rows, kind_row, &f);
+	/* The keys with slots only. */
+	while (!err && kind_hot_next(f.hot, &pos, &key)) {
+		memset(f.scratch, 0, sizeof(struct kind_counts));
+		err = kind_hot_take(f.hot, &key, f.scratch, slot_fn, ctx);
+		if (!err)
+			err = kind_fn(ctx, &key, f.scratch);
+	}
 	free(f.scratch);
 	return err;
 }
@@ -851,5 +895,6 @@ void tracer__stop(struct tracer *t)
 		close(t->stats_fd);
 	hooks__detach(&t->hooks);
 	socktrace_bpf__destroy(t->skel);
+	free(t->hot.v);
 	free(t);
 }

@@ -89,8 +89,9 @@ typedef int (*tracer_slot_fn)(void *ctx, const struct kind_key *key, uint32_t cp
 			      const struct owner_slot *slot);
 
 /*
- * Read every row counted in the kernel, and its owners' slots; stops at the
- * first non-zero return of kind_fn or slot_fn, or -ENOMEM.
+ * Read every row counted in the kernel (kind_rows and kind_hot, one total per
+ * key), and its owners' slots; stops at the first non-zero return of kind_fn
+ * or slot_fn, or a negative errno (nothing read when kind_hot cannot be).
  */
 int tracer__kind_rows(struct tracer *t, tracer_kind_fn kind_fn, tracer_slot_fn slot_fn, void *ctx);
 

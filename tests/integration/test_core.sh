@@ -64,6 +64,55 @@ test_owners_ranked_by_their_events() {
 	check "out owners" "bbb+1" "$(summary_col "$TMP/st.out" "$p" out PROCESS | sed 's/\[[0-9]*\]//')"
 }
 
+# More TCP rows than the kernel's per-CPU array of rows has slots (map kind_hot,
+# KIND_HOT_SLOTS): 48 service ports with 4 rows each (connected, accepted, two closes),
+# port i given 1 + i % 3 connections, on the first CPU in one order and then on the
+# last in the other. Some rows get a slot on a CPU, the others a value in the kind_rows
+# hash there, and (with two CPUs or more) some a slot on one CPU and a hash value on the
+# other: user space adds them up by key (user/kindhot.c). Every row must hold its own
+# port's count, none another's, none twice.
+test_tcp_rows_past_the_slots_exact() {
+	local ports pass cpus=(0 $(($(nproc) - 1)))
+	read -r -a ports < <(free_ports 48)
+	start_socktrace --csv "$TMP/out.csv" -i 0.5 -p "$(IFS=,; echo "${ports[*]}")" || return 1
+	for pass in 0 1; do
+		taskset -c "${cpus[$pass]}" python3 - $pass "${ports[@]}" <<'PY' || return 1
+import socket, sys
+ports = list(enumerate(map(int, sys.argv[2:])))
+for i, port in (ports if sys.argv[1] == "0" else reversed(ports)):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(8)
+    for _ in range(1 + i % 3):
+        cli = socket.create_connection(("127.0.0.1", port))
+        srv.accept()[0].close()
+        if cli.recv(1) != b"":
+            sys.exit("the server sent data")
+        cli.close()
+    srv.close()
+PY
+	done
+	stop_socktrace
+	check "exit status" 0 $?
+	check "rows whose count is not their own" "" "$(python3 - "$TMP/out.csv" "${ports[@]}" <<'PY'
+import csv, sys
+got = {}
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["proto"] == "tcp":
+        for col in ("opened", "closed"):
+            key = (r["port"], r["direction"], col)
+            got[key] = got.get(key, 0) + int(r[col] or 0)
+bad = []
+for i, port in enumerate(sys.argv[2:]):
+    for key in ((port, d, col) for d in ("in", "out") for col in ("opened", "closed")):
+        if got.get(key, 0) != 2 * (1 + i % 3):
+            bad.append(f"{'/'.join(key)}={got.get(key, 0)}")
+print(" ".join(bad))
+PY
+)"
+}
+
 test_all_ports_counts_exactly() {
 	local lo hi port
 	read -r P Q R < <(free_ports 3)
