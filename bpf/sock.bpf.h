@@ -69,6 +69,22 @@ static __always_inline bool sk_has_socket(const struct sock *sk)
 }
 
 /*
+ * Whether sk is an active opener still in connect(): its struct socket is
+ * SS_CONNECTING until connect() returns (inet_stream_connect() holds the
+ * socket lock, so the handshake's segments find it so). A listener's child has
+ * no struct socket until accept(), which makes it SS_CONNECTED at once; with
+ * TCP Fast Open accept() can take the child before the client's ACK moves it
+ * to ESTABLISHED, so having a struct socket alone does not tell. One read
+ * when there is none, as for a child not yet accepted.
+ */
+static __always_inline bool sk_connecting(const struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+
+	return sock && BPF_CORE_READ(sock, state) == SS_CONNECTING;
+}
+
+/*
  * sk as the tcp_sock it is, to read TCP fields. The verifier refuses the cast
  * of a BTF pointer to a larger type: bpf_skc_to_tcp_sock() checks the socket
  * and gives the pointer that type (NULL if sk is not a full TCP socket). A raw

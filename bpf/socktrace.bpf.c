@@ -314,10 +314,11 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
 
 /*
  * A passive open reached ESTABLISHED (in softirq: the current task is
- * whoever was interrupted). Latency is the kernel's own SYN-ACK -> ACK
- * measurement: tcp_check_req() calls tcp_synack_rtt_meas() on the child
- * before it moves to ESTABLISHED, so srtt_us holds that one sample (<<3), or
- * 0 when there is none (the SYN-ACK was retransmitted). With an accept hook
+ * whoever was interrupted), or a Fast Open child left SYN_RECV for FIN_WAIT1.
+ * Latency is the kernel's own SYN-ACK -> ACK measurement: tcp_check_req()
+ * calls tcp_synack_rtt_meas() on the child before it moves to ESTABLISHED,
+ * so srtt_us holds that one sample (<<3), or 0 when there is none (the
+ * SYN-ACK was retransmitted, or not yet acknowledged at FIN_WAIT1). With an accept hook
  * the owner shown comes from accept(), else from whoever called listen().
  * --pid and --comm look at the listen() caller on both: the acceptor is not
  * known yet, and an accept hook is not on every kernel.
@@ -342,7 +343,8 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 	e.dir = DIR_IN;
 	tp = sk_tcp(sk, btf);
 	e.lat_ns = tp ? (__u64)(KREAD(btf, tp, srtt_us) >> 3) * 1000 : 0;
-	if (accept_hooked)
+	/* A Fast Open child may have been accepted already: no queue wait to measure. */
+	if (accept_hooked && !sk_has_socket(sk))
 		bpf_map_update_elem(&accept_queue, &key, &e.ts_ns, BPF_ANY);
 	else if (owner)
 		event_owner(&e, &owner->proc);
@@ -729,13 +731,18 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 			return handle_connect_done(sk, true, btf);
 		if (oldstate != TCP_SYN_RECV)
 			return 0;
-		/*
-		 * SYN_RECV is also the middle of a simultaneous open: a listener's
-		 * child has no struct socket yet. One read, no map lookup.
-		 */
-		if (sk_has_socket(sk))
+		/* SYN_RECV is also the middle of a simultaneous open (no map lookup). */
+		if (sk_connecting(sk))
 			return handle_connect_done(sk, true, btf);
 		return handle_passive_established(sk, btf);
+	case TCP_FIN_WAIT1:
+		/*
+		 * A Fast Open child that its server shut down or closed before the
+		 * client's ACK of the SYN-ACK came: it never passes ESTABLISHED.
+		 */
+		if (oldstate == TCP_SYN_RECV && !sk_connecting(sk))
+			return handle_passive_established(sk, btf);
+		break;
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)
 			return handle_connect_done(sk, false, btf);

@@ -20,11 +20,24 @@
                                        "ready" once listening.
   tcp_peer.py fetch HOST PORT Y        one connection: read until the end, which
                                        must come after exactly Y bytes; close.
+  tcp_peer.py fastopen-serve HOST PORT N  serve N TCP Fast Open connections: read the
+                                       client's byte (sent with its SYN), send one;
+                                       for every second connection wait for the
+                                       client's next byte; close. Prints "ready"
+                                       once listening.
+  tcp_peer.py fastopen-fetch HOST PORT N  N connections to it, one after the other,
+                                       each with its first byte in the SYN
+                                       (MSG_FASTOPEN); read one byte, send the next
+                                       where the server waits for it, read the end.
   tcp_peer.py hold HOST PORT K         K connections to a server of its own, held
                                        open; prints "ready" when all are
                                        established. SIGUSR1: the clients close;
                                        SIGUSR2: they reset (SO_LINGER 0). The
                                        server closes each end after EOF or RST.
+  tcp_peer.py self-connect PORT        a socket bound to 127.0.0.1:PORT connects to
+                                       itself: the kernel makes it a simultaneous
+                                       open (SYN_SENT -> SYN_RECV -> ESTABLISHED);
+                                       it reads back the byte it sends, and closes.
   tcp_peer.py timeout PORT N           N connects in parallel with TCP_SYNCNT=1;
                                        each must fail with ETIMEDOUT (~3 s).
   tcp_peer.py abort PORT N             N non-blocking connects closed before
@@ -151,6 +164,37 @@ def fetch(host, port, y):
         sys.exit(f"fetch: got {got} bytes, not {y}")
 
 
+def fastopen_serve(host, port, n):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, n)
+    srv.bind((host, port))
+    srv.listen(n)
+    print("ready", flush=True)
+    for i in range(n):
+        conn = srv.accept()[0]
+        if conn.recv(1) != b"q":
+            sys.exit("fastopen-serve: no first byte")
+        conn.sendall(b"h")
+        if i % 2 and conn.recv(1) != b"m":
+            sys.exit("fastopen-serve: no second byte")
+        conn.close()  # shutdown() does nothing in SYN_RECV; close() sends the FIN
+
+
+def fastopen_fetch(host, port, n):
+    for i in range(n):
+        c = socket.socket()
+        c.settimeout(60)
+        c.sendto(b"q", socket.MSG_FASTOPEN, (host, port))
+        if c.recv(1) != b"h":
+            sys.exit("fastopen-fetch: no reply")
+        if i % 2:
+            c.sendall(b"m")
+        if c.recv(1):
+            sys.exit("fastopen-fetch: more than one byte")
+        c.close()
+
+
 def hold(host, port, k):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     srv = socket.socket(family)
@@ -176,6 +220,17 @@ def hold(host, port, k):
 
 def connect(port):
     socket.create_connection(("127.0.0.1", port), timeout=20).close()
+
+
+def self_connect(port):
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.settimeout(20)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"x")
+    if s.recv(1) != b"x":
+        sys.exit("self-connect: the byte did not come back")
+    s.close()
 
 
 def timeout(port, n):
@@ -280,6 +335,10 @@ if __name__ == "__main__":
     if sys.argv[1] == "fetch":
         fetch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
+    if sys.argv[1] in ("fastopen-serve", "fastopen-fetch"):
+        {"fastopen-serve": fastopen_serve, "fastopen-fetch": fastopen_fetch}[sys.argv[1]](
+            sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(0)
     if sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
@@ -301,6 +360,8 @@ if __name__ == "__main__":
         blocked_acceptor(port)
     elif mode == "connect":
         connect(port)
+    elif mode == "self-connect":
+        self_connect(port)
     elif mode == "renamed":
         names = sys.argv[4:]
         if names and len(names) != int(sys.argv[3]):

@@ -133,9 +133,26 @@ netns_pair() {
 		ip -n "$NS_C" link set lo up && ip -n "$NS_S" link set lo up
 }
 
-# retrans_segs NS: the namespace's TCP RetransSegs counter (/proc/net/snmp).
-retrans_segs() {
-	ip netns exec "$1" awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; n = 1 } else print $c }' /proc/net/snmp
+# netns_counter NS GROUP NAME: the kernel's counter NAME of GROUP (Tcp, TcpExt...) in
+# namespace NS, from /proc/net/snmp and /proc/net/netstat (per group a line of names, then
+# one of values).
+netns_counter() {
+	ip netns exec "$1" cat /proc/net/snmp /proc/net/netstat | awk -v g="$2:" -v n="$3" '
+		$1 == g { if (!seen) { for (i = 2; i <= NF; i++) if ($i == n) c = i; seen = 1 }
+			  else if (c) print $c }'
+}
+
+retrans_segs() { netns_counter "$1" Tcp RetransSegs; }
+
+# wait_netns_quiet NS...: wait until every TCP socket of the namespaces is gone or in
+# TIME_WAIT (which comes after CLOSE for the full socket): closing ends may still be
+# retransmitting their FINs.
+wait_netns_quiet() {
+	local ns
+	for ns in "$@"; do
+		wait_until 30 sh -c "[ -z \"\$(ip netns exec $ns ss -Htan exclude time-wait)\" ]" ||
+			return 1
+	done
 }
 
 # Retransmits, provoked: each namespace drops every tenth TCP segment of port P it
@@ -173,12 +190,7 @@ NFT
 	done
 	wait "$server"
 	check "server" 0 $?
-	# Closing ends may still be retransmitting their FINs: wait until every socket of
-	# the test is gone or in TIME_WAIT, which comes after CLOSE for the full socket.
-	for ns in "$NS_C" "$NS_S"; do
-		wait_until 30 sh -c "[ -z \"\$(ip netns exec $ns ss -Htan exclude time-wait)\" ]" ||
-			return 1
-	done
+	wait_netns_quiet "$NS_C" "$NS_S" || return 1
 	stop_socktrace
 	check "exit status" 0 $?
 	check "in closed" $n "$(csv_sum "$TMP/out.csv" "$P" in closed)"
@@ -192,6 +204,60 @@ NFT
 	check "server payload sent once per byte, whatever was lost" $((n * y)) \
 		"$(csv_sum "$TMP/out.csv" "$P" in bytes_sent)"
 	check "client payload received" $((n * y)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_received)"
+}
+
+# TCP Fast Open: the server's child is in its accept queue from the SYN on, so accept() can
+# take it before the client's ACK ends the handshake. Every bare ACK to the server is
+# dropped here, so each child is accepted in SYN_RECV: every second one then reaches
+# ESTABLISHED on the client's next byte, with its struct socket (not the middle of a
+# simultaneous open, which also goes SYN_RECV -> ESTABLISHED with one), and the others are
+# shut down first, going SYN_RECV -> FIN_WAIT1 without ever being ESTABLISHED. Each is one
+# passive open, counted once, and closed once.
+test_fastopen_passive_opens() {
+	local n=4 server
+	netns_pair || return 1
+	read -r P < <(free_ports 1)
+	ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_fastopen=0x203 && # server, no cookie
+		ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_fastopen=0x5 || return 1
+	ip netns exec "$NS_S" nft -f - <<NFT || return 1
+table inet loss {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport $P tcp flags == ack drop
+	}
+}
+NFT
+	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	ip netns exec "$NS_S" "$peer" fastopen-serve 10.77.0.2 "$P" $n >"$TMP/serve.out" &
+	server=$!
+	PIDS+=("$server")
+	wait_until 10 grep -sqx ready "$TMP/serve.out" || return 1
+	ip netns exec "$NS_C" "$peer" fastopen-fetch 10.77.0.2 "$P" $n || return 1
+	wait "$server"
+	check "server" 0 $?
+	wait_netns_quiet "$NS_C" "$NS_S" || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "Fast Open children (the kernel's count)" $n \
+		"$(netns_counter "$NS_S" TcpExt TCPFastOpenPassive)"
+	check "in opened" $n "$(csv_sum "$TMP/out.csv" "$P" in opened)"
+	check "in closed" $n "$(csv_sum "$TMP/out.csv" "$P" in closed)"
+	check "out opened" $n "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+	check "out closed" $n "$(csv_sum "$TMP/out.csv" "$P" out closed)"
+}
+
+# A simultaneous open goes SYN_RECV -> ESTABLISHED too, as a listener's child does, but it is
+# an active open: a socket connecting to its own address makes one.
+test_simultaneous_open_is_out() {
+	read -r P < <(free_ports 1)
+	start_socktrace --port "$P" --csv "$TMP/out.csv" || return 1
+	"$peer" self-connect "$P" || return 1
+	wait_until 10 sh -c "[ -z \"\$(ss -Htan exclude time-wait 'sport = :$P')\" ]" || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "out opened" 1 "$(csv_sum "$TMP/out.csv" "$P" out opened)"
+	check "out closed" 1 "$(csv_sum "$TMP/out.csv" "$P" out closed)"
+	check "in opened" 0 "$(csv_sum "$TMP/out.csv" "$P" in opened)"
 }
 
 # listen_then_sleep PROTO HOST PORT: a process that binds (and for tcp listens) and then
