@@ -318,8 +318,8 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
  * Latency is the kernel's own SYN-ACK -> ACK measurement: tcp_check_req()
  * calls tcp_synack_rtt_meas() on the child before it moves to ESTABLISHED,
  * so srtt_us holds that one sample (<<3), or 0 when there is none (the
- * SYN-ACK was retransmitted, or not yet acknowledged at FIN_WAIT1). With an accept hook
- * the owner shown comes from accept(), else from whoever called listen().
+ * SYN-ACK was retransmitted, or not yet acknowledged at FIN_WAIT1). With an
+ * accept hook the owner shown comes from accept(), else from whoever called listen().
  * --pid and --comm look at the listen() caller on both: the acceptor is not
  * known yet, and an accept hook is not on every kernel.
  */
@@ -737,8 +737,9 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 		return handle_passive_established(sk, btf);
 	case TCP_FIN_WAIT1:
 		/*
-		 * A Fast Open child that its server shut down or closed before the
-		 * client's ACK of the SYN-ACK came: it never passes ESTABLISHED.
+		 * A Fast Open child that its server closed before the client's ACK
+		 * of the SYN-ACK came (shutdown() does nothing in SYN_RECV): it
+		 * never passes ESTABLISHED.
 		 */
 		if (oldstate == TCP_SYN_RECV && !sk_connecting(sk))
 			return handle_passive_established(sk, btf);

@@ -211,7 +211,7 @@ NFT
 # dropped here, so each child is accepted in SYN_RECV: every second one then reaches
 # ESTABLISHED on the client's next byte, with its struct socket (not the middle of a
 # simultaneous open, which also goes SYN_RECV -> ESTABLISHED with one), and the others are
-# shut down first, going SYN_RECV -> FIN_WAIT1 without ever being ESTABLISHED. Each is one
+# closed first, going SYN_RECV -> FIN_WAIT1 without ever being ESTABLISHED. Each is one
 # passive open, counted once, and closed once.
 test_fastopen_passive_opens() {
 	local n=4 server
