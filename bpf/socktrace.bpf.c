@@ -318,8 +318,9 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
  * Latency is the kernel's own SYN-ACK -> ACK measurement: tcp_check_req()
  * calls tcp_synack_rtt_meas() on the child before it moves to ESTABLISHED,
  * so srtt_us holds that one sample (<<3), or 0 when there is none (the
- * SYN-ACK was retransmitted, or not yet acknowledged at FIN_WAIT1). With an
- * accept hook the owner shown comes from accept(), else from whoever called listen().
+ * SYN-ACK was retransmitted and the ACK echoes no timestamp, or it is not yet
+ * acknowledged at FIN_WAIT1). With an accept hook the owner shown comes from
+ * accept(), else from whoever called listen().
  * --pid and --comm look at the listen() caller on both: the acceptor is not
  * known yet, and an accept hook is not on every kernel.
  */
