@@ -69,18 +69,17 @@ static __always_inline bool sk_has_socket(const struct sock *sk)
 }
 
 /*
- * Whether sk is an active opener still in connect(): its struct socket is
- * SS_CONNECTING until connect() returns (inet_stream_connect() holds the
- * socket lock, so the handshake's segments find it so). A listener's child has
- * no struct socket until accept(), which makes it SS_CONNECTED at once; with
- * TCP Fast Open accept() can take the child before the client's ACK moves it
- * to ESTABLISHED, so having a struct socket alone does not tell. One read
- * when there is none, as for a child not yet accepted.
+ * Whether sock, a socket's struct socket (NULL: none), is an active opener's
+ * still in connect(): SS_CONNECTING until connect() returns
+ * (inet_stream_connect() holds the socket lock, so the handshake's segments
+ * find it so). A listener's child has no struct socket until accept(), which
+ * makes it SS_CONNECTED at once; with TCP Fast Open accept() can take the
+ * child before the client's ACK moves it to ESTABLISHED, so having a struct
+ * socket alone does not tell. No read when there is none, as for a child not
+ * yet accepted.
  */
-static __always_inline bool sk_connecting(const struct sock *sk)
+static __always_inline bool sock_connecting(const struct socket *sock)
 {
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-
 	return sock && BPF_CORE_READ(sock, state) == SS_CONNECTING;
 }
 

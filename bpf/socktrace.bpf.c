@@ -320,11 +320,13 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
  * so srtt_us holds that one sample (<<3), or 0 when there is none (the
  * SYN-ACK was retransmitted and the ACK echoes no timestamp, or it is not yet
  * acknowledged at FIN_WAIT1). With an accept hook the owner shown comes from
- * accept(), else from whoever called listen().
+ * accept(), else (and when the child was accepted already) from whoever
+ * called listen().
  * --pid and --comm look at the listen() caller on both: the acceptor is not
  * known yet, and an accept hook is not on every kernel.
  */
-static __always_inline int handle_passive_established(const struct sock *sk, bool btf)
+static __always_inline int handle_passive_established(const struct sock *sk, bool accepted,
+						      bool btf)
 {
 	struct listener_key lk = { .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
@@ -345,7 +347,7 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 	tp = sk_tcp(sk, btf);
 	e.lat_ns = tp ? (__u64)(KREAD(btf, tp, srtt_us) >> 3) * 1000 : 0;
 	/* A Fast Open child may have been accepted already: no queue wait to measure. */
-	if (accept_hooked && !sk_has_socket(sk))
+	if (accept_hooked && !accepted)
 		bpf_map_update_elem(&accept_queue, &key, &e.ts_ns, BPF_ANY);
 	else if (owner)
 		event_owner(&e, &owner->proc);
@@ -718,6 +720,22 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 	return 0;
 }
 
+/*
+ * sk leaves SYN_RECV for ESTABLISHED, or for FIN_WAIT1: a Fast Open child
+ * that its server closed before the client's ACK of the SYN-ACK came
+ * (shutdown() does nothing in SYN_RECV) never passes ESTABLISHED. SYN_RECV is
+ * also the middle of a simultaneous open, told by its struct socket (no map
+ * lookup), read once here.
+ */
+static __always_inline int handle_syn_recv_left(const struct sock *sk, int newstate, bool btf)
+{
+	const struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+
+	if (sock_connecting(sock))
+		return newstate == TCP_ESTABLISHED ? handle_connect_done(sk, true, btf) : 0;
+	return handle_passive_established(sk, sock != NULL, btf);
+}
+
 /* One TCP state change, mapped onto the handlers above. */
 static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate, int newstate,
 					    bool btf)
@@ -730,20 +748,10 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 	case TCP_ESTABLISHED:
 		if (oldstate == TCP_SYN_SENT)
 			return handle_connect_done(sk, true, btf);
-		if (oldstate != TCP_SYN_RECV)
-			return 0;
-		/* SYN_RECV is also the middle of a simultaneous open (no map lookup). */
-		if (sk_connecting(sk))
-			return handle_connect_done(sk, true, btf);
-		return handle_passive_established(sk, btf);
+		/* fall through */
 	case TCP_FIN_WAIT1:
-		/*
-		 * A Fast Open child that its server closed before the client's ACK
-		 * of the SYN-ACK came (shutdown() does nothing in SYN_RECV): it
-		 * never passes ESTABLISHED.
-		 */
-		if (oldstate == TCP_SYN_RECV && !sk_connecting(sk))
-			return handle_passive_established(sk, btf);
+		if (oldstate == TCP_SYN_RECV)
+			return handle_syn_recv_left(sk, newstate, btf);
 		break;
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)
