@@ -97,6 +97,31 @@ static __always_inline const struct tcp_sock *sk_tcp(const struct sock *sk, bool
 }
 
 /*
+ * When a socket that just reached ESTABLISHED got there, without reading the
+ * clock: tcp_rcv_state_process() refreshes the socket's clock cache
+ * (tcp_mstamp_refresh(): tcp_clock_cache = ktime_get_ns(), the clock
+ * bpf_ktime_get_ns() reads) before it handles a SYN_SENT socket's SYN-ACK,
+ * and before a SYN_RECV socket's ACK; every move from those states to
+ * ESTABLISHED is in that handling, but for TCP_REPAIR (no segment: the cache
+ * is older). So on those two moves the cache is the time the segment that
+ * made the connection began to be processed, hundreds of ns before the state
+ * change. A read of the clock costs ~50 ns on this VM (BENCHMARKS.md), and
+ * every connection has one of these moves at each end. Not for any other
+ * state change: there the cache can be as old as the socket's last segment.
+ * The clock when the kernel has no cache (before 4.20) or it is older than
+ * not_before, the connection's start when the caller knows it.
+ */
+static __always_inline __u64 tcp_established_ns(const struct tcp_sock *tp, __u64 not_before,
+						 bool btf)
+{
+	__u64 t = 0;
+
+	if (tp && bpf_core_field_exists(tp->tcp_clock_cache))
+		t = KREAD(btf, tp, tcp_clock_cache);
+	return t && t >= not_before ? t : bpf_ktime_get_ns();
+}
+
+/*
  * Payload bytes, each counted once: bytes_sent counts retransmitted payload
  * again (bytes_retrans says how much); bytes_received is rcv_nxt's progress,
  * which takes one more for the peer's FIN, once tcp_fin() has set SOCK_DONE.

@@ -241,7 +241,8 @@ static __always_inline int handle_connect_done(const struct sock *sk, bool ok, b
 	if (!start && owner_filtered())
 		return 0;
 	sk_fill_tuple(&e, sk, btf);
-	e.ts_ns = bpf_ktime_get_ns();
+	e.ts_ns = ok ? tcp_established_ns(sk_tcp(sk, btf), start ? start->start_ns : 0, btf)
+		     : bpf_ktime_get_ns();
 	e.kind = ok ? EV_CONNECT_OK : EV_CONNECT_FAIL;
 	e.dir = DIR_OUT;
 	if (!ok)
@@ -323,10 +324,12 @@ static __always_inline int handle_listen_close(const struct sock *sk, bool btf)
  * accept(), else (and when the child was accepted already) from whoever
  * called listen().
  * --pid and --comm look at the listen() caller on both: the acceptor is not
- * known yet, and an accept hook is not on every kernel.
+ * known yet, and an accept hook is not on every kernel. Stamped with the
+ * ACK's processing (tcp_established_ns()) on ESTABLISHED; on FIN_WAIT1 (in
+ * close()) the socket's clock is as old as its last segment: read the clock.
  */
-static __always_inline int handle_passive_established(const struct sock *sk, bool accepted,
-						      bool btf)
+static __always_inline int handle_passive_established(const struct sock *sk, int newstate,
+						      bool accepted, bool btf)
 {
 	struct listener_key lk = { .port = sk_local_port(sk, btf) };
 	struct listener_owner *owner;
@@ -341,10 +344,10 @@ static __always_inline int handle_passive_established(const struct sock *sk, boo
 	if (!owner_traced(owner ? &owner->proc : NULL))
 		return 0;
 	sk_fill_tuple(&e, sk, btf);
-	e.ts_ns = bpf_ktime_get_ns();
+	tp = sk_tcp(sk, btf);
+	e.ts_ns = newstate == TCP_ESTABLISHED ? tcp_established_ns(tp, 0, btf) : bpf_ktime_get_ns();
 	e.kind = EV_ACCEPT;
 	e.dir = DIR_IN;
-	tp = sk_tcp(sk, btf);
 	e.lat_ns = tp ? (__u64)(KREAD(btf, tp, srtt_us) >> 3) * 1000 : 0;
 	/* A Fast Open child may have been accepted already: no queue wait to measure. */
 	if (accept_hooked && !accepted)
@@ -733,7 +736,7 @@ static __always_inline int handle_syn_recv_left(const struct sock *sk, int newst
 
 	if (sock_connecting(sock))
 		return newstate == TCP_ESTABLISHED ? handle_connect_done(sk, true, btf) : 0;
-	return handle_passive_established(sk, sock != NULL, btf);
+	return handle_passive_established(sk, newstate, sock != NULL, btf);
 }
 
 /* One TCP state change, mapped onto the handlers above. */

@@ -34,6 +34,13 @@
                                        established. SIGUSR1: the clients close;
                                        SIGUSR2: they reset (SO_LINGER 0). The
                                        server closes each end after EOF or RST.
+  tcp_peer.py timed HOST PORT N        N connections, one after the other, to a server
+                                       thread of its own; then one line per
+                                       connection, "LPORT T0 T1 T2": the client's
+                                       port, and CLOCK_MONOTONIC ns just before the
+                                       client's connect(), just after it returned,
+                                       and just after the server's accept()
+                                       returned that connection.
   tcp_peer.py self-connect PORT        a socket bound to 127.0.0.1:PORT connects to
                                        itself: the kernel makes it a simultaneous
                                        open (SYN_SENT -> SYN_RECV -> ESTABLISHED);
@@ -68,6 +75,7 @@ import struct
 import socket
 import sys
 import threading
+import time
 
 PR_SET_NAME = 15
 
@@ -222,6 +230,36 @@ def connect(port):
     socket.create_connection(("127.0.0.1", port), timeout=20).close()
 
 
+def timed(host, port, n):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    srv = socket.socket(family)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    srv.listen(n)
+    accepted = {}
+
+    def serve():
+        for _ in range(n):
+            conn, peer = srv.accept()
+            accepted[peer[1]] = time.monotonic_ns()
+            conn.recv(1)  # the client's end
+            conn.close()
+
+    server = threading.Thread(target=serve)
+    server.start()
+    rows = []
+    for _ in range(n):
+        c = socket.socket(family)
+        c.settimeout(20)
+        t0 = time.monotonic_ns()
+        c.connect((host, port))
+        rows.append((c.getsockname()[1], t0, time.monotonic_ns()))
+        c.close()
+    server.join()
+    for lport, t0, t1 in rows:
+        print(lport, t0, t1, accepted[lport])
+
+
 def self_connect(port):
     s = socket.socket()
     s.bind(("127.0.0.1", port))
@@ -338,6 +376,9 @@ if __name__ == "__main__":
     if sys.argv[1] in ("fastopen-serve", "fastopen-fetch"):
         {"fastopen-serve": fastopen_serve, "fastopen-fetch": fastopen_fetch}[sys.argv[1]](
             sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(0)
+    if sys.argv[1] == "timed":
+        timed(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
     if sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -141,6 +141,41 @@ test_json_events_exact() {
 	check "awkward comm round trip" 1 "$(json_select "$file" kind=connect result=ok port="$P" comm="$(python3 -c "print($comm)")")"
 }
 
+# The kernel's stamps of each connection's opening, against the peer's own clock
+# (CLOCK_MONOTONIC, as ts_ns): a connect between the client's connect() call and its
+# return, its start (ts_ns less its latency) too; an accept between that connect() call
+# and the server's accept() returning it. Both ends of a handshake are stamped from the
+# socket's own clock (tcp_established_ns()), which would fail this if it were stale.
+test_json_open_stamps_within_the_syscalls() {
+	local n=20 file=$TMP/st.out
+	read -r P < <(free_ports 1)
+	start_socktrace --events --json --port "$P" || return 1
+	"$peer" timed 127.0.0.1 "$P" $n >"$TMP/times" || return 1
+	stop_socktrace
+	check "exit status" 0 $?
+	check "connects, accepts stamped within the calls" "$n $n" "$(python3 - "$file" "$TMP/times" <<'PY'
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+def stamp(kind, end, port):
+    got = [e for e in events if e.get("kind") == kind and e.get(end) == port]
+    return (got[0]["ts_ns"], round(got[0]["lat_us"] * 1000)) if len(got) == 1 else None
+out_ok = in_ok = 0
+for line in open(sys.argv[2]):
+    lport, t0, t1, t2 = map(int, line.split())
+    c, a = stamp("connect", "local_port", lport), stamp("accept", "remote_port", lport)
+    if c and t0 <= c[0] - c[1] <= c[0] <= t1:
+        out_ok += 1
+    else:
+        print(f"port {lport}: connect {c} not within [{t0}, {t1}]", file=sys.stderr)
+    if a and t0 <= a[0] <= t2:
+        in_ok += 1
+    else:
+        print(f"port {lport}: accept {a} not within [{t0}, {t2}]", file=sys.stderr)
+print(out_ok, in_ok)
+PY
+)"
+}
+
 test_json_stats_sum_exact() {
 	local file=$TMP/st.out
 	read -r P Q < <(free_ports 2)
