@@ -89,10 +89,10 @@ def stuck_listener(port):
         s.accept()[0].close()
 
 
-def listener(port, backlog):
-    s = socket.socket()
+def listener(port, backlog, host="127.0.0.1"):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    s.bind((host, port))
     s.listen(backlog)
     return s
 
@@ -118,11 +118,7 @@ def recv_exactly(sock, n):
 
 
 def transfer(host, port, n, x, y):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    srv = socket.socket(family)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((host, port))
-    srv.listen(n)
+    srv = listener(port, n, host)
 
     def serve():
         for _ in range(n):
@@ -144,11 +140,7 @@ def transfer(host, port, n, x, y):
 
 
 def serve(host, port, n, y):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    srv = socket.socket(family)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((host, port))
-    srv.listen(n)
+    srv = listener(port, n, host)
     print("ready", flush=True)
     for _ in range(n):
         conn = srv.accept()[0]
@@ -204,11 +196,7 @@ def fastopen_fetch(host, port, n):
 
 
 def hold(host, port, k):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    srv = socket.socket(family)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((host, port))
-    srv.listen(k)
+    srv = listener(port, k, host)
     clients = [socket.create_connection((host, port), timeout=20) for _ in range(k)]
     servers = [srv.accept()[0] for _ in range(k)]
     print("ready", flush=True)
@@ -231,11 +219,7 @@ def connect(port):
 
 
 def timed(host, port, n):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    srv = socket.socket(family)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((host, port))
-    srv.listen(n)
+    srv = listener(port, n, host)
     accepted = {}
 
     def serve():
@@ -249,7 +233,7 @@ def timed(host, port, n):
     server.start()
     rows = []
     for _ in range(n):
-        c = socket.socket(family)
+        c = socket.socket(srv.family)
         c.settimeout(20)
         t0 = time.monotonic_ns()
         c.connect((host, port))
