@@ -81,10 +81,7 @@ PR_SET_NAME = 15
 
 
 def stuck_listener(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(0)
+    s = listener(port, 0)
     while signal.sigwait([signal.SIGTERM, signal.SIGINT, signal.SIGUSR1]) == signal.SIGUSR1:
         s.accept()[0].close()
 
