@@ -53,6 +53,16 @@ static __always_inline __u16 sk_remote_port(const struct sock *sk, bool btf)
 	return bpf_ntohs(KREAD(btf, sk, __sk_common.skc_dport));
 }
 
+/*
+ * A TCP socket's local port from inet_sport, which the kernel keeps to the
+ * end: at CLOSE, inet_put_port() has already zeroed skc_num (before the state
+ * store that fires the tracepoint).
+ */
+static __always_inline __u16 tcp_bound_port(const struct tcp_sock *tp, bool btf)
+{
+	return bpf_ntohs(KREAD(btf, tp, inet_conn.icsk_inet.inet_sport));
+}
+
 /* Probe reads on every hook: pointer fields (see KREAD()). */
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {

@@ -23,7 +23,7 @@
 /* Set by user space between open and load. */
 const volatile bool filter_ports = false;
 const volatile __u64 port_bitmap[65536 / 64] = {};
-/* ip_local_port_range: a UDP socket's local port outside it is a service port. */
+/* ip_local_port_range: a local port outside it is a service port (port_ephemeral()). */
 const volatile __u16 ephemeral_lo = 32768;
 const volatile __u16 ephemeral_hi = 60999;
 
@@ -41,6 +41,12 @@ static __always_inline bool port_traced(__u16 port)
 	if (!filter_ports)
 		return true;
 	return port_bitmap[(port >> 6) & 1023] & (1ULL << (port & 63));
+}
+
+/* Whether the kernel picks local ports like this one for clients (a port of no service). */
+static __always_inline bool port_ephemeral(__u16 port)
+{
+	return port >= ephemeral_lo && port <= ephemeral_hi;
 }
 
 /* The other filters (README "Filters"); 0, -1 or empty: any. */
@@ -75,9 +81,8 @@ static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port
  * Whether a TCP socket leaving its connection (CLOSE, a reset) can have an
  * entry in conns at all: every entry's service port, remote for "out" and
  * local for "in", passed port_traced() when it opened. So with a port filter
- * a connection on no traced port costs no lookup. The local port is read from
- * inet_sport, which the kernel keeps: at CLOSE, inet_put_port() has already
- * zeroed skc_num (before the state store that fires the tracepoint).
+ * a connection on no traced port costs no lookup. The local port is
+ * tcp_bound_port(): at CLOSE skc_num is 0.
  */
 static __always_inline bool conn_port_traced(const struct sock *sk, bool btf)
 {
@@ -86,7 +91,7 @@ static __always_inline bool conn_port_traced(const struct sock *sk, bool btf)
 	if (!filter_ports || port_traced(sk_remote_port(sk, btf)))
 		return true;
 	tp = sk_tcp(sk, btf);
-	return !tp || port_traced(bpf_ntohs(KREAD(btf, tp, inet_conn.icsk_inet.inet_sport)));
+	return !tp || port_traced(tcp_bound_port(tp, btf));
 }
 
 static __always_inline bool owner_filtered(void)
@@ -410,24 +415,63 @@ static __always_inline int handle_passive_leaving(const struct sock *sk, bool bt
 }
 
 /*
+ * A connection socktrace has no entry for: one open at start (the snapshot),
+ * or one closing after its entry left conns (more connections open at once
+ * than the map holds: --max-conns). Its direction is read off the socket:
+ * "in" when its local port, lport, has a listener in its namespace, or else
+ * when lport is a service port (outside the ephemeral range) and the remote
+ * port is not (a server that has closed its listener); otherwise "out". Fills
+ * c and *netns; false when the filters leave it out. For --pid and --comm an
+ * "in" is its listener's owner's; who called connect() for an "out" is not
+ * known now, so those filters leave every "out" out. Not inlined: the storm
+ * never comes here.
+ */
+static __noinline bool conn_found(const struct sock *sk, __u16 lport, struct conn *c, __u32 *netns,
+				  bool btf)
+{
+	struct listener_key lk = { .netns = sk_netns(sk), .port = lport };
+	struct listener_owner *owner = bpf_map_lookup_elem(&listeners, &lk);
+	__u16 rport = sk_remote_port(sk, btf);
+
+	*c = (struct conn){ .sport = lport, .dport = rport };
+	c->dir = owner || (!port_ephemeral(lport) && port_ephemeral(rport)) ? DIR_IN : DIR_OUT;
+	c->port = c->dir == DIR_IN ? lport : rport;
+	*netns = lk.netns;
+	return traced(sk, IPPROTO_TCP, c->port, c->dir, btf) &&
+	       owner_traced(owner ? &owner->proc : NULL);
+}
+
+/*
  * A connection socktrace saw open (or found at start) reaches CLOSE: report
  * its lifetime and what it carried. The entry stays, marked closed, because
  * the kernel sends the reset of an abortive close (unread data, SO_LINGER 0)
- * only after the socket is already in CLOSE.
+ * only after the socket is already in CLOSE. was_open: the socket comes from
+ * a state past the handshake; one with no entry then is a connection whose
+ * entry left the map (or that opened just before the snapshot): still
+ * counted, found as at start (conn_found()), without lifetime or resets, and
+ * without an entry, which would push another connection's out.
  */
-static __always_inline int handle_conn_close(const struct sock *sk, bool btf)
+static __always_inline int handle_conn_close(const struct sock *sk, bool was_open, bool btf)
 {
 	const struct tcp_sock *tp = sk_tcp(sk, btf);
 	__u64 key = (__u64)sk;
 	struct event e = {};
-	struct conn *c;
+	struct conn *c, found;
 
 	if (!conn_port_traced(sk, btf))
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c || (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
+	if (c && (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
 		return 0;
-	c->flags |= CONN_CLOSED;
+	if (c) {
+		c->flags |= CONN_CLOSED;
+	} else {
+		if (!was_open || !tp ||
+		    !conn_found(sk, tcp_bound_port(tp, btf), &found, &e.netns, btf))
+			return 0;
+		stat_inc(STAT_CLOSE_NO_ENTRY);
+		c = &found;
+	}
 	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
 	e.kind = EV_CLOSE;
@@ -668,7 +712,7 @@ static __always_inline int handle_udp(const struct sock *sk, const struct msghdr
 
 	if (ret < 0 && !send)
 		return 0;
-	if (lport < ephemeral_lo || lport > ephemeral_hi) {
+	if (!port_ephemeral(lport)) {
 		peer.row.dir = DIR_IN;
 		peer.row.port = lport;
 	} else {
@@ -769,8 +813,9 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 	}
 	if (oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT)
 		handle_passive_leaving(sk, btf);
-	if (newstate == TCP_CLOSE)
-		return handle_conn_close(sk, btf);
+	if (newstate == TCP_CLOSE) /* from past the handshake: the connection was open */
+		return handle_conn_close(sk, oldstate != TCP_SYN_RECV && oldstate != TCP_CLOSE,
+					 btf);
 	return 0;
 }
 
@@ -811,11 +856,9 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
 static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state,
 				     bool btf)
 {
-	struct listener_key lk = { .netns = sk_netns(sk), .port = sk_local_port(sk, btf) };
-	struct listener_owner *owner;
-	struct conn c = {};
 	struct event e = {};
 	__u64 key = (__u64)sk;
+	struct conn c;
 
 	switch (state) {
 	case TCP_ESTABLISHED:
@@ -828,20 +871,11 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	default:
 		return 0;
 	}
-	owner = bpf_map_lookup_elem(&listeners, &lk);
-	c.dir = owner ? DIR_IN : DIR_OUT;
-	c.sport = lk.port;
-	c.dport = sk_remote_port(sk, btf);
-	c.port = c.dir == DIR_IN ? c.sport : c.dport;
-	if (!traced(sk, IPPROTO_TCP, c.port, c.dir, btf))
-		return 0;
-	/* "in": the listener's owner; "out": who called connect() is not known now. */
-	if (!owner_traced(owner ? &owner->proc : NULL))
+	if (!conn_found(sk, sk_local_port(sk, btf), &c, &e.netns, btf))
 		return 0;
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST))
 		return 0;
 	sk_fill_tuple(&e, sk, btf);
-	e.netns = lk.netns;
 	e.kind = EV_EXISTING;
 	e.dir = c.dir;
 	e.ts_ns = bpf_ktime_get_ns();

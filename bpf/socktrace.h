@@ -41,11 +41,12 @@ enum event_dir {
 
 /* Kernel-side counters, one slot each in the per-CPU "stats" array. */
 enum stat_slot {
-	STAT_RB_FULL = 0,   /* events that could not be reserved in the ring buffer */
-	STAT_NO_START,	    /* connect completions whose start was not seen */
-	STAT_ACCEPT_MISSED, /* accepted connections whose accept() the hook did not see */
-	STAT_UDP_NO_PORT,   /* UDP datagrams without a service port (unconnected, no address) */
-	STAT_PROC_FULL,	    /* events counted without their owner's name: proc_rows was full */
+	STAT_RB_FULL = 0,    /* events that could not be reserved in the ring buffer */
+	STAT_NO_START,	     /* connect completions whose start was not seen */
+	STAT_ACCEPT_MISSED,  /* accepted connections whose accept() the hook did not see */
+	STAT_UDP_NO_PORT,    /* UDP datagrams without a service port (unconnected, no address) */
+	STAT_PROC_FULL,	     /* events counted without their owner's name: proc_rows was full */
+	STAT_CLOSE_NO_ENTRY, /* TCP closes counted with no entry in conns (evicted) */
 	STAT_MAX,
 };
 

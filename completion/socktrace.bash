@@ -5,7 +5,8 @@
 
 _socktrace_opts="--port --ipv4 --ipv6 --proto --dir --pid --comm --cgroup --netns
 	--interval --duration --wide --events --hist --json --csv --listen --quiet
-	--ring-buffer --accept-wait --every-event --backend --check --verbose --help --version"
+	--ring-buffer --max-conns --accept-wait --every-event --backend --check --verbose --help
+	--version"
 _socktrace_ports_opts="--port --verbose --help -p -v -h"
 
 # _socktrace_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word a line (file names
@@ -54,6 +55,7 @@ _socktrace() {
 	--pid) _socktrace_reply -W "$(cd /proc && echo [0-9]*)" -- "$cur"; return ;;
 	--comm) _socktrace_reply -W "$(ps -eo comm= 2>/dev/null | sort -u)" -- "$cur"; return ;;
 	--ring-buffer) _socktrace_reply -W "64K 256K 1M 2M 8M 32M" -- "$cur"; return ;;
+	--max-conns) _socktrace_reply -W "64K 256K 1M 4M 16M" -- "$cur"; return ;;
 	-i | --interval | -d | --duration | --listen) return ;; # a number, an address: no list
 	esac
 

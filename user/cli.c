@@ -30,6 +30,7 @@ enum {
 	OPT_RING_BUFFER,
 	OPT_ACCEPT_WAIT,
 	OPT_EVERY_EVENT,
+	OPT_MAX_CONNS,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "ring-buffer", required_argument, NULL, OPT_RING_BUFFER },
 	{ "accept-wait", no_argument, NULL, OPT_ACCEPT_WAIT },
 	{ "every-event", no_argument, NULL, OPT_EVERY_EVENT },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ 0 },
 };
 
@@ -99,6 +101,8 @@ void cli__usage(FILE *out)
 	      "                       default, as it slows every syscall on the host\n"
 	      "      --every-event    count in socktrace, each event sent from the kernel (as\n"
 	      "                       --events does), not in the kernel: costs more\n"
+	      "      --max-conns N    open TCP connections the kernel remembers at once, for\n"
+	      "                       lifetimes: 256 to 16M (default 64K, 112 bytes each)\n"
 	      "      --check          what this kernel offers; exit 0 if socktrace can run\n"
 	      "  -v, --verbose        debug output, including libbpf's\n"
 	      "  -h, --help, -V, --version\n"
@@ -133,28 +137,56 @@ static int parse_seconds(const char *opt, const char *s, double min, double max,
 }
 
 /*
- * --ring-buffer SIZE: bytes, with an optional K or M (powers of 1024); a
- * power of two from one page up to RINGBUF_MAX, as BPF ring buffers must be.
+ * A count with an optional K or M (powers of 1024), in [min, max]: 0, or
+ * -EINVAL. Decimal digits only (strtoull() would take a sign or spaces), and
+ * no count that only wraps into range once multiplied.
  */
-static int parse_ring_buffer(const char *arg, struct config *cfg, char *err, size_t errlen)
+static int parse_count(const char *arg, unsigned long long min, unsigned long long max,
+		       unsigned long long *out)
 {
 	unsigned long long v;
+	unsigned int shift = 0;
 	char *end;
 
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
+		shift = 10, end++;
 	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	if (!isdigit((unsigned char)*arg) || *end || errno || v < RINGBUF_MIN ||
-	    v > RINGBUF_MAX || (v & (v - 1))) {
+		shift = 20, end++;
+	if (!isdigit((unsigned char)*arg) || *end || errno || v > (max >> shift) ||
+	    (v << shift) < min)
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+/* --ring-buffer SIZE: a power of two from a page to RINGBUF_MAX, as ring buffers must be. */
+static int parse_ring_buffer(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	if (parse_count(arg, RINGBUF_MIN, RINGBUF_MAX, &v) || (v & (v - 1))) {
 		snprintf(err, errlen,
 			 "invalid --ring-buffer '%s': a power of two from 4K to 256M (e.g. 64K, 8M)",
 			 arg);
 		return -EINVAL;
 	}
 	cfg->ringbuf_bytes = (unsigned int)v;
+	return 0;
+}
+
+/* --max-conns N: the size of map conns (bpf/maps.bpf.h). */
+static int parse_max_conns(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	if (parse_count(arg, CONNS_MIN, CONNS_MAX, &v)) {
+		snprintf(err, errlen,
+			 "invalid --max-conns '%s': a number from 256 to 16M (e.g. 1M)", arg);
+		return -EINVAL;
+	}
+	cfg->max_conns = (unsigned int)v;
 	return 0;
 }
 
@@ -376,6 +408,8 @@ static int parse_opt(int opt, const char *arg, const struct services *svc, struc
 	case OPT_EVERY_EVENT:
 		cfg->every_event = true;
 		return 0;
+	case OPT_MAX_CONNS:
+		return parse_max_conns(arg, cfg, err, errlen);
 	case 'v':
 		cfg->verbose = true;
 		return 0;

@@ -17,6 +17,8 @@ struct services;
 #define DURATION_MAX_S (366.0 * 24 * 3600)
 #define RINGBUF_MIN 4096		/* one page (x86-64, arm64 with 4K pages) */
 #define RINGBUF_MAX (256u << 20)
+#define CONNS_MIN 256u /* --max-conns */
+#define CONNS_MAX (16u << 20)
 
 enum cli_action {
 	CLI_RUN,
@@ -62,6 +64,7 @@ struct config {
 	unsigned int ringbuf_bytes; /* --ring-buffer: 0 = the default (bpf/maps.bpf.h) */
 	bool accept_wait;	    /* --accept-wait: the accept hook may be a syscall tracepoint */
 	bool every_event;	    /* --every-event: nothing counted in the kernel */
+	unsigned int max_conns;	    /* --max-conns: 0 = the default (bpf/maps.bpf.h MAX_CONNS) */
 };
 
 /*

@@ -306,6 +306,7 @@ static int report_summary(struct run *run)
 	uint64_t missed = tracer__stat(run->tracer, STAT_ACCEPT_MISSED);
 	uint64_t no_port = tracer__stat(run->tracer, STAT_UDP_NO_PORT);
 	uint64_t no_owner = tracer__stat(run->tracer, STAT_PROC_FULL);
+	uint64_t no_entry = tracer__stat(run->tracer, STAT_CLOSE_NO_ENTRY);
 	size_t in_progress = tracer__connects_in_progress(run->tracer);
 	struct report r;
 	int err;
@@ -320,6 +321,11 @@ static int report_summary(struct run *run)
 		log_info("%llu connects began before tracing (or left the connection map): "
 			 "counted without latency or owner",
 			 (unsigned long long)no_start);
+	if (no_entry)
+		log_info("%llu connections closed that the kernel no longer remembered (more open "
+			 "at once than --max-conns, or opened just before start): counted, without "
+			 "lifetime or resets",
+			 (unsigned long long)no_entry);
 	if (in_progress)
 		log_info("%zu connects were still in their handshake at exit: not in the counts",
 			 in_progress);
@@ -486,6 +492,7 @@ static int run_tracer(struct run *run)
 	topts.family = run->cfg.family;
 	topts.filters = &run->filters;
 	topts.ringbuf_bytes = run->cfg.ringbuf_bytes;
+	topts.max_conns = run->cfg.max_conns;
 	topts.accept_wait = run->cfg.accept_wait;
 	topts.every_event = run->cfg.mode == OUT_EVENTS || run->cfg.every_event;
 	if (tracer__start(&run->tracer, &topts))

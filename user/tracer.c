@@ -158,6 +158,8 @@ static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts
 	} else {
 		log_debug("cannot read %s: UDP uses the default ephemeral range", PORT_RANGE_PATH);
 	}
+	if (opts->max_conns)
+		bpf_map__set_max_entries(skel->maps.conns, opts->max_conns);
 	if (opts->ringbuf_bytes) {
 		bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
 		skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;

@@ -28,6 +28,7 @@ struct tracer_opts {
 	unsigned int ringbuf_bytes;    /* ring buffer size (a power of two pages); 0: default */
 	bool accept_wait;	       /* the accept hook may be a syscall tracepoint (hooks.h) */
 	bool every_event;	       /* send each event (--events), none counted in the kernel */
+	unsigned int max_conns;	       /* TCP connections remembered at once; 0: default */
 	tracer_event_fn on_event;
 	void *ctx;
 };

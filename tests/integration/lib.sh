@@ -67,6 +67,14 @@ PY
 
 free_port() { free_ports 1; }
 
+# settled PORT [NETNS]: no socket of PORT left but in TIME_WAIT: every close has happened.
+# A peer that has exited may still have FINs in the kernel's backlog (handed to ksoftirqd
+# past 64 packets a poll): the closes they make come after it, and a test counts them.
+no_socket() {
+	[ -z "$(${2:+ip netns exec "$2"} ss -Htan exclude time-wait "( sport = :$1 or dport = :$1 )")" ]
+}
+settled() { wait_until 10 no_socket "$@"; }
+
 is_listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
 
 # start_nginx PORT: nginx (master + 1 worker) answering "ok" on 127.0.0.1:PORT.

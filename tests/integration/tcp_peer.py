@@ -192,10 +192,12 @@ def fastopen_fetch(host, port, n):
         c.close()
 
 
-def hold(host, port, k):
+def hold(host, port, k, unlisten=False):
     srv = listener(port, k, host)
     clients = [socket.create_connection((host, port), timeout=20) for _ in range(k)]
     servers = [srv.accept()[0] for _ in range(k)]
+    if unlisten:
+        srv.close()  # a server that stops listening and serves what it has
     print("ready", flush=True)
     sig = signal.sigwait([signal.SIGUSR1, signal.SIGUSR2])
     for c in clients:
@@ -364,9 +366,9 @@ if __name__ == "__main__":
     if sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
-    if sys.argv[1] == "hold":
+    if sys.argv[1] in ("hold", "hold-unlisten"):
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGUSR2])
-        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[1] == "hold-unlisten")
         sys.exit(0)
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "stuck-listener":

@@ -72,12 +72,6 @@ named_fetch() {
 	done
 }
 
-# settled PORT [NETNS]: no socket of PORT left but in TIME_WAIT: every close has happened.
-no_socket() {
-	[ -z "$(${2:+ip netns exec "$2"} ss -Htan exclude time-wait "( sport = :$1 or dport = :$1 )")" ]
-}
-settled() { wait_until 10 no_socket "$@"; }
-
 # Names as the kernel keeps them: 15 characters, so --comm gets the truncated one.
 test_filter_comm() {
 	local srv=st-server-longname a=2 b=3

@@ -82,6 +82,8 @@ static void assert_defaults(const struct config *cfg)
 	assert_int_equal(cfg->family, 0);
 	assert_false(cfg->wide);
 	assert_false(cfg->accept_wait);
+	assert_int_equal(cfg->ringbuf_bytes, 0);
+	assert_int_equal(cfg->max_conns, 0);
 }
 
 static void test_defaults(void **state)
@@ -128,6 +130,22 @@ static void test_values(void **state)
 	assert_true(cfg.duration_s == 0.25);
 	assert_string_equal(cfg.csv_path, "-");
 	assert_true(cfg.verbose);
+}
+
+/* Sizes: digits with K or M, powers of 1024, at both ends of their ranges. */
+static void test_sizes(void **state)
+{
+	struct config cfg;
+	struct args a;
+
+	parse_ok(state, &a, WORDS("--max-conns", "256", "--ring-buffer", "4K"), &cfg);
+	assert_int_equal(cfg.max_conns, 256);
+	assert_int_equal(cfg.ringbuf_bytes, 4096);
+	parse_ok(state, &a, WORDS("--max-conns=16M", "--ring-buffer=256m"), &cfg);
+	assert_int_equal(cfg.max_conns, 16u << 20);
+	assert_int_equal(cfg.ringbuf_bytes, 256u << 20);
+	parse_ok(state, &a, WORDS("--max-conns", "1000k"), &cfg);
+	assert_int_equal(cfg.max_conns, 1000 * 1024);
 }
 
 static void test_actions(void **state)
@@ -302,6 +320,20 @@ static void test_errors(void **state)
 		{ { "--check", "-p", "80" }, { "--port", "--check" } },
 		{ { "--cgroup", "" }, { "--cgroup" } },
 		{ { "--netns", "" }, { "--netns" } },
+		{ { "--max-conns", "255" }, { "--max-conns", "'255'" } },
+		{ { "--max-conns", "16777217" }, { "--max-conns", "16777217" } },
+		{ { "--max-conns", "17M" }, { "--max-conns", "17M" } },
+		{ { "--max-conns", "1G" }, { "--max-conns", "1G" } },
+		{ { "--max-conns", "-1" }, { "--max-conns", "-1" } },
+		{ { "--max-conns", " 300" }, { "--max-conns", "' 300'" } },
+		{ { "--max-conns", "0x100" }, { "--max-conns", "0x100" } },
+		{ { "--max-conns", "" }, { "--max-conns", "''" } },
+		/* Multiplied by 1024, 2^54 + 1 wraps to 1024. */
+		{ { "--max-conns", "18014398509481985K" },
+		  { "--max-conns", "18014398509481985K" } },
+		{ { "--ring-buffer", "18014398509481988K" }, { "--ring-buffer" } },
+		{ { "--ring-buffer", "3K" }, { "--ring-buffer", "3K" } },
+		{ { "--check", "--max-conns", "1M" }, { "--max-conns", "--check" } },
 		/* Found by tests/fuzz/fuzz_cli: a newline quoted into the message. */
 		{ { "--comm", "a\nb-longer-than-15" }, { "--comm", "'a?b-" } },
 		{ { "-p", "80\n\x1b[2J" }, { "'80??[2J'" } },
@@ -363,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_ports_repeat_and_union),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_backends),
 		cmocka_unit_test(test_family_and_wide),
