@@ -35,6 +35,7 @@ volatile bool connect_via_state = true; /* no connect hook: SYN_SENT starts a co
 volatile bool accept_hooked = false;	/* an accept hook reports accept() */
 volatile bool accept_at_exit = false;	/* ... at the syscall's exit, after the socket has a file */
 volatile int seed_pass;			/* snapshot iterator: 0 listeners, 1 connections */
+volatile bool seeded;			/* the snapshot's connections pass has run (or failed) */
 
 static __always_inline bool port_traced(__u16 port)
 {
@@ -447,9 +448,12 @@ static __noinline bool conn_found(const struct sock *sk, __u16 lport, struct con
  * the kernel sends the reset of an abortive close (unread data, SO_LINGER 0)
  * only after the socket is already in CLOSE. was_open: the socket comes from
  * a state past the handshake; one with no entry then is a connection whose
- * entry left the map (or that opened just before the snapshot): still
- * counted, found as at start (conn_found()), without lifetime or resets, and
- * without an entry, which would push another connection's out.
+ * entry left the map: still counted, found as at start (conn_found()),
+ * without lifetime or resets, and without an entry, which would push another
+ * connection's out. Until the snapshot has run, one with no entry opened
+ * before attach: counted only if the snapshot finds it, and it may have read
+ * it open already, so it gets a closed entry, which keeps the snapshot's
+ * insert out (counted in neither).
  */
 static __always_inline int handle_conn_close(const struct sock *sk, bool was_open, bool btf)
 {
@@ -465,12 +469,17 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool was_ope
 		return 0;
 	if (c) {
 		c->flags |= CONN_CLOSED;
-	} else {
-		if (!was_open || !tp ||
-		    !conn_found(sk, tcp_bound_port(tp, btf), &found, &e.netns, btf))
-			return 0;
+	} else if (!was_open || !tp) {
+		return 0;
+	} else if (!seeded) {
+		found = (struct conn){ .flags = CONN_CLOSED }; /* matches no socket's ports */
+		bpf_map_update_elem(&conns, &key, &found, BPF_NOEXIST);
+		return 0;
+	} else if (conn_found(sk, tcp_bound_port(tp, btf), &found, &e.netns, btf)) {
 		stat_inc(STAT_CLOSE_NO_ENTRY);
 		c = &found;
+	} else {
+		return 0;
 	}
 	sk_fill_tuple(&e, sk, btf);
 	e.ts_ns = bpf_ktime_get_ns();
@@ -848,10 +857,10 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
  * Snapshot at start (iter/tcp, run twice by user space): pass 0 records the
  * listening ports, and writes the inode of each listener that the socket
  * filters keep (user space lists those); pass 1 the connections open on
- * traced ports, classified
- * "in" when their local port has a listener in the same namespace. Each is
- * written to the iterator's output as a struct event, and remembered for its
- * close. BPF_NOEXIST: a connection the hooks already saw is not counted twice.
+ * traced ports, classified by conn_found(). Each is written to the
+ * iterator's output as a struct event, and remembered for its close.
+ * BPF_NOEXIST: a connection the hooks already saw (or saw close, while
+ * socktrace started) is not counted.
  */
 static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state,
 				     bool btf)
@@ -879,7 +888,13 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	e.kind = EV_EXISTING;
 	e.dir = c.dir;
 	e.ts_ns = bpf_ktime_get_ns();
-	bpf_seq_write(seq, &e, sizeof(e));
+	/*
+	 * A full buffer (8 pages a read()): the kernel runs this socket again
+	 * in the next read(), where the entry would make the insert fail and
+	 * the record be lost: take the entry back.
+	 */
+	if (bpf_seq_write(seq, &e, sizeof(e)))
+		bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
 

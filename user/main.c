@@ -323,8 +323,7 @@ static int report_summary(struct run *run)
 			 (unsigned long long)no_start);
 	if (no_entry)
 		log_info("%llu connections closed that the kernel no longer remembered (more open "
-			 "at once than --max-conns, or opened just before start): counted, without "
-			 "lifetime or resets",
+			 "at once than --max-conns): counted, without lifetime or resets",
 			 (unsigned long long)no_entry);
 	if (in_progress)
 		log_info("%zu connects were still in their handshake at exit: not in the counts",

@@ -513,6 +513,8 @@ int tracer__seed(struct tracer *t, const struct tracer_opts *opts, const struct 
 		own_listeners(t, socks, n);
 		err = seed_connections(t, opts);
 	}
+	/* From now on a close with no entry is one whose entry was evicted: counted. */
+	t->skel->bss->seeded = true;
 	if (err)
 		log_info("no snapshot of open connections (%s): ACTIVE counts only those opened "
 			 "from now on",

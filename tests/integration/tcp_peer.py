@@ -66,6 +66,7 @@
                                        the end and closes.
 Exits non-zero when an outcome differs from the one asked for.
 """
+import collections
 import ctypes
 import errno
 import resource
@@ -192,7 +193,19 @@ def fastopen_fetch(host, port, n):
         c.close()
 
 
-def hold(host, port, k, unlisten=False):
+def close_served(s):
+    """Close a server's side once its client has: its EOF (or reset) first."""
+    try:
+        if s.recv(1):
+            sys.exit("hold: unexpected data")
+    except ConnectionResetError:
+        pass
+    s.close()
+
+
+def hold(host, port, k, unlisten):
+    """K connections held until SIGUSR1 (closed) or SIGUSR2 (clients reset them); with
+    unlisten the server closes its listener once it has accepted them."""
     srv = listener(port, k, host)
     clients = [socket.create_connection((host, port), timeout=20) for _ in range(k)]
     servers = [srv.accept()[0] for _ in range(k)]
@@ -205,12 +218,30 @@ def hold(host, port, k, unlisten=False):
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         c.close()
     for s in servers:
-        try:
-            if s.recv(1):
-                sys.exit("hold: unexpected data")
-        except ConnectionResetError:
-            pass
-        s.close()
+        close_served(s)
+
+
+def churn(host, port, k):
+    """K connections open; from SIGUSR1 on, every 4 ms the oldest closes and a new one
+    opens, until SIGUSR2, when all close."""
+    srv = listener(port, k, host)
+
+    def pair():
+        c = socket.create_connection((host, port), timeout=20)
+        return c, srv.accept()[0]
+
+    pairs = collections.deque(pair() for _ in range(k))
+    print("ready", flush=True)
+    signal.sigwait([signal.SIGUSR1])
+    while signal.SIGUSR2 not in signal.sigpending():
+        c, s = pairs.popleft()
+        c.close()
+        close_served(s)
+        pairs.append(pair())
+        time.sleep(0.004)
+    for c, s in pairs:
+        c.close()
+        close_served(s)
 
 
 def connect(port):
@@ -366,9 +397,13 @@ if __name__ == "__main__":
     if sys.argv[1] == "flood":
         flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         sys.exit(0)
-    if sys.argv[1] in ("hold", "hold-unlisten"):
+    if sys.argv[1] in ("hold", "hold-unlisten", "churn"):
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGUSR2])
-        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[1] == "hold-unlisten")
+        args = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        if sys.argv[1] == "churn":
+            churn(*args)
+        else:
+            hold(*args, sys.argv[1] == "hold-unlisten")
         sys.exit(0)
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "stuck-listener":
