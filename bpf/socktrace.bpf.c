@@ -35,7 +35,7 @@ volatile bool connect_via_state = true; /* no connect hook: SYN_SENT starts a co
 volatile bool accept_hooked = false;	/* an accept hook reports accept() */
 volatile bool accept_at_exit = false;	/* ... at the syscall's exit, after the socket has a file */
 volatile int seed_pass;			/* snapshot iterator: 0 listeners, 1 connections */
-volatile bool seeded;			/* the snapshot's connections pass has run (or failed) */
+volatile bool seeded;			/* the snapshot's connections pass has run */
 
 static __always_inline bool port_traced(__u16 port)
 {

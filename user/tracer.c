@@ -513,8 +513,12 @@ int tracer__seed(struct tracer *t, const struct tracer_opts *opts, const struct 
 		own_listeners(t, socks, n);
 		err = seed_connections(t, opts);
 	}
-	/* From now on a close with no entry is one whose entry was evicted: counted. */
-	t->skel->bss->seeded = true;
+	/*
+	 * From now on a close with no entry is one whose entry was evicted:
+	 * counted. Without a snapshot it may be of a connection open before
+	 * start, in no count: so none is counted.
+	 */
+	t->skel->bss->seeded = !err;
 	if (err)
 		log_info("no snapshot of open connections (%s): ACTIVE counts only those opened "
 			 "from now on",
