@@ -79,6 +79,12 @@ test_snapshot_counts_open_connections() { snapshot_open_connections; }
 # to go by, its side is "in" by its ports (a service port talking to an ephemeral one).
 test_snapshot_server_without_listener() { snapshot_open_connections hold-unlisten; }
 
+# tcp_event_lines DIR EVENT: how many lines of socktrace's --events output are TCP events
+# of direction DIR and kind EVENT (an ERE), whoever their process.
+tcp_event_lines() {
+	grep -Ec "^[0-9:.]+ +[^ ]+ +[^ ]+ +tcp +$1 +$2 " "$TMP/st.out"
+}
+
 # Connections that close while socktrace starts: a churn (every 4 ms one closes and a new
 # one opens) from before attach to after the snapshot. Each connection socktrace counts
 # (found open at start, or opened since) has its close counted, and no other close is:
@@ -99,9 +105,9 @@ test_closes_during_start_balance() {
 	stop_socktrace
 	check "exit status" 0 $?
 	for dir in in out; do
-		found=$(grep -Ec "^[0-9:.]+ +[^ ]+ +[^ ]+ +tcp +$dir +existing " "$TMP/st.out")
-		opened=$(grep -Ec "^[0-9:.]+ +[^ ]+ +[^ ]+ +tcp +$dir +(accept|connect) " "$TMP/st.out")
-		closed=$(grep -Ec "^[0-9:.]+ +[^ ]+ +[^ ]+ +tcp +$dir +close " "$TMP/st.out")
+		found=$(tcp_event_lines $dir existing)
+		opened=$(tcp_event_lines $dir '(accept|connect)')
+		closed=$(tcp_event_lines $dir close)
 		check "$dir closes = found open ($found) + opened ($opened)" $((found + opened)) \
 			"$closed"
 		check_true "$dir: none found open" test "$found" -gt 0
