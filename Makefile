@@ -38,6 +38,8 @@ APP_OBJS := $(OUTPUT)/main.o $(OUTPUT)/tracer.o $(OUTPUT)/hooks.o $(OUTPUT)/chec
 	    $(OUTPUT)/portsview.o $(OUTPUT)/iter.o $(OUTPUT)/snapshot.o $(OUTPUT)/exporter.o \
 	    $(CORE_OBJS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+# The benchmark suite's binaries (bench/run); `make test` runs a smoke run of it.
+BENCH_BINS := $(OUTPUT)/bench/loadgen $(OUTPUT)/bench/aggbench $(OUTPUT)/bench/floor
 
 ifeq ($(V),1)
 Q =
@@ -48,8 +50,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-vm test-asan test-fuzz fuzz demo bench soak \
-	install uninstall clean format
+.PHONY: all deps test test-unit test-integration test-vm test-asan test-fuzz test-bench fuzz \
+	demo bench soak install uninstall clean format
 
 all: $(OUTPUT)/socktrace
 
@@ -169,7 +171,7 @@ fuzz: $(FUZZ_TARGETS)
 
 # Everything, with each runner's summary and one total; non-zero on any failure.
 test: $(OUTPUT)/socktrace $(UNIT_TESTS) $(ASAN_BIN) $(ASAN_UNIT_TESTS) $(FUZZ_TARGETS) \
-      $(OUTPUT)/deps-test.stamp
+      $(BENCH_BINS) $(OUTPUT)/deps-test.stamp $(OUTPUT)/deps-bench.stamp
 	$(Q)FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all $(OUTPUT)/socktrace $(UNIT_TESTS) \
 		--asan $(ASAN_BIN) $(ASAN_UNIT_TESTS) --fuzz $(FUZZ_TARGETS)
 
@@ -178,7 +180,6 @@ demo: $(OUTPUT)/socktrace $(OUTPUT)/deps-test.stamp
 
 # Benchmarks (bench/run; BENCH_ARGS="--smoke" for a short run). Timings are reported,
 # never asserted.
-BENCH_BINS := $(OUTPUT)/bench/loadgen $(OUTPUT)/bench/aggbench $(OUTPUT)/bench/floor
 
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
@@ -210,6 +211,10 @@ $(OUTPUT)/deps-bench.stamp: scripts/install-deps | $(OUTPUT)
 
 bench: $(OUTPUT)/socktrace $(BENCH_BINS) $(OUTPUT)/deps-bench.stamp
 	$(Q)bench/run $(BENCH_ARGS)
+
+# The smoke run `make test` ends with: does every piece of the suite still run?
+test-bench: $(OUTPUT)/socktrace $(BENCH_BINS) $(OUTPUT)/deps-bench.stamp
+	$(Q)tests/bench/smoke
 
 # Soak (not part of `make test`): SOAK_SECONDS (default 600) of a connection storm, with
 # socktrace's RSS and map entries sampled every 10 s and a verdict on their flatness.
