@@ -25,10 +25,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -g -O2
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -I$(OUTPUT) -Ibpf -Iuser -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -MMD -MP
-# libmicrohttpd serves the Prometheus exporter. Expanded when used: install-deps runs first.
-MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
-MHD_LIBS = $(shell pkg-config --libs libmicrohttpd)
-LDLIBS = -l:libbpf.a -lelf -lz -lm $(MHD_LIBS) -lpthread
+# libmicrohttpd serves the Prometheus exporter: not linked but opened by its soname when an
+# exporter starts (user/exporter.c). Expanded when used: install-deps runs first.
+MHD_LIBDIR = $(shell pkg-config --variable=libdir libmicrohttpd 2>/dev/null)
+MHD_SONAME = $(shell readelf -d $(MHD_LIBDIR)/libmicrohttpd.so 2>/dev/null | \
+		       sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null) \
+	     $(if $(MHD_SONAME),-DMHD_SONAME='"$(MHD_SONAME)"')
+LDLIBS = -l:libbpf.a -lelf -lz -lm -lpthread
 
 # User-space modules that need no skeleton and no root: unit tests link these.
 CORE_SRCS := agg backend cli csv events evprint filter format hist histview json jsonstats kindhot \

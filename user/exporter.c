@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,6 +18,59 @@
 #define LISTEN_BACKLOG 16
 #define HTTP_CONNECTIONS_MAX 32 /* a scraper or two, and someone with curl */
 #define HTTP_TIMEOUT_S 10	/* an idle or stalled client is dropped after this */
+
+/*
+ * libmicrohttpd is opened when an exporter starts, not linked: it brings
+ * GnuTLS and eight more libraries (2.5 MB resident, and their start-up), which
+ * a run without --listen does not need, nor a host without the package.
+ * MHD_SONAME comes from the Makefile. Never closed: loaded once per process.
+ */
+#ifndef MHD_SONAME
+#define MHD_SONAME "libmicrohttpd.so.12"
+#endif
+
+static struct {
+	typeof(MHD_start_daemon) *start_daemon;
+	typeof(MHD_stop_daemon) *stop_daemon;
+	typeof(MHD_create_response_from_buffer) *create_response_from_buffer;
+	typeof(MHD_add_response_header) *add_response_header;
+	typeof(MHD_queue_response) *queue_response;
+	typeof(MHD_destroy_response) *destroy_response;
+} mhd;
+
+/* Open MHD_SONAME and find what is used of it; 0, or -ENOENT with dlerror() in err. */
+static int mhd_open(char *err, size_t errlen)
+{
+	struct {
+		const char *name;
+		void **fn;
+	} syms[] = {
+		{ "MHD_start_daemon", (void **)&mhd.start_daemon },
+		{ "MHD_stop_daemon", (void **)&mhd.stop_daemon },
+		{ "MHD_create_response_from_buffer", (void **)&mhd.create_response_from_buffer },
+		{ "MHD_add_response_header", (void **)&mhd.add_response_header },
+		{ "MHD_queue_response", (void **)&mhd.queue_response },
+		{ "MHD_destroy_response", (void **)&mhd.destroy_response },
+	};
+	void *lib;
+
+	if (mhd.start_daemon)
+		return 0;
+	lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	for (size_t i = 0; lib && i < sizeof(syms) / sizeof(syms[0]); i++) {
+		*syms[i].fn = dlsym(lib, syms[i].name);
+		if (!*syms[i].fn)
+			lib = NULL; /* dlerror() names the symbol */
+	}
+	if (!lib) {
+		snprintf(err, errlen,
+			 "the exporter needs libmicrohttpd (Debian: libmicrohttpd12): %s",
+			 dlerror());
+		memset(&mhd, 0, sizeof(mhd));
+		return -ENOENT;
+	}
+	return 0;
+}
 
 struct exporter {
 	struct MHD_Daemon *httpd;
@@ -63,14 +117,14 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, c
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	resp = mhd.create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO; /* MHD closes the connection */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = mhd.queue_response(conn, status, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -122,7 +176,7 @@ static struct MHD_Daemon *httpd_start(struct exporter *exp, int fd, bool v6)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+	d = mhd.start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 			     on_request, exp, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_MAX,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
@@ -134,10 +188,13 @@ static struct MHD_Daemon *httpd_start(struct exporter *exp, int fd, bool v6)
 int exporter__start(struct exporter **out, const char *addr, uint16_t port, const char *version,
 		    char *err, size_t errlen)
 {
-	struct exporter *exp = calloc(1, sizeof(*exp));
+	struct exporter *exp;
 	char where[80];
 	int fd;
 
+	if (mhd_open(err, errlen))
+		return -ENOENT;
+	exp = calloc(1, sizeof(*exp));
 	format_endpoint(where, sizeof(where), addr, port);
 	if (!exp) {
 		snprintf(err, errlen, "cannot listen on %s: %s", where, strerror(ENOMEM));
@@ -192,7 +249,7 @@ void exporter__stop(struct exporter *exp)
 {
 	if (!exp)
 		return;
-	MHD_stop_daemon(exp->httpd); /* joins its thread and closes the listening socket */
+	mhd.stop_daemon(exp->httpd); /* joins its thread and closes the listening socket */
 	pthread_mutex_destroy(&exp->lock);
 	free(exp->body);
 	free(exp);

@@ -17,7 +17,8 @@ struct exporter;
 /*
  * Listen on addr:port (a numeric IPv4 or IPv6 address) and start serving;
  * /metrics answers 503 until the first exporter__update(). Returns 0, or
- * -errno with one line in err ("cannot listen on ADDR:PORT: <reason>").
+ * -errno with one line in err ("cannot listen on ADDR:PORT: <reason>", or
+ * that libmicrohttpd cannot be opened: -ENOENT).
  */
 int exporter__start(struct exporter **out, const char *addr, uint16_t port, const char *version,
 		    char *err, size_t errlen);

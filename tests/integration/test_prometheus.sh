@@ -194,3 +194,34 @@ test_exporter_quiet_prints_nothing() {
 	check "csv opened out" $n "$(csv_sum "$TMP/out.csv" "$p" out opened)"
 	check_true "no summary on stderr" grep -q '^socktrace summary:' "$TMP/st.err"
 }
+
+# On a host without libmicrohttpd (its file masked in a mount namespace of socktrace's own)
+# --listen stops with one line naming the library, and a run without it traces as usual:
+# the library is opened only for the exporter (user/exporter.c).
+test_exporter_without_libmicrohttpd() {
+	local n=4 p lport lib real=$SOCKTRACE
+	read -r p lport < <(free_ports 2)
+	lib=$(ldconfig -p | awk '$1 ~ /^libmicrohttpd\.so\.[0-9]+$/ { print $NF; exit }')
+	check_true "ldconfig knows libmicrohttpd" test -n "$lib"
+	[ -n "$lib" ] || return 1
+	cat >"$TMP/nomhd" <<-SH
+	#!/bin/sh
+	exec unshare -m sh -c 'mount --bind /dev/null "\$0" && exec "\$@"' "$lib" "$real" "\$@"
+	SH
+	chmod +x "$TMP/nomhd"
+	timeout 20 "$TMP/nomhd" --listen "127.0.0.1:$lport" -p "$p" --csv "$TMP/x.csv" \
+		>"$TMP/st.out" 2>"$TMP/st.err"
+	check "exit status" 1 $?
+	check "stderr lines" 1 "$(wc -l <"$TMP/st.err")"
+	check_true "stderr does not name the library: $(cat "$TMP/st.err")" \
+		grep -q "^socktrace: the exporter needs libmicrohttpd (Debian: libmicrohttpd12): " \
+		"$TMP/st.err"
+	check "stdout" "" "$(cat "$TMP/st.out")"
+	check_true "a CSV was written" test ! -e "$TMP/x.csv"
+	SOCKTRACE=$TMP/nomhd start_socktrace --quiet --csv "$TMP/out.csv" -p "$p" -i 0.2 ||
+		return 1
+	start_socat "$p" && tcp_touch "$p" $n || return 1
+	stop_socktrace
+	check "exit status without --listen" 0 $?
+	check "csv opened out" $n "$(csv_sum "$TMP/out.csv" "$p" out opened)"
+}
