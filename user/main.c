@@ -91,6 +91,7 @@ struct run {
 	struct csv *csv;
 	struct exporter *exporter; /* --listen */
 	struct tracer *tracer;
+	struct snapshot_iters *snap_iters; /* loaded before the probes, read and unloaded after */
 	struct evprint evp; /* --events */
 	struct listeners *listeners;
 	struct port_range eph;
@@ -378,7 +379,7 @@ static void seed(struct run *run, const struct tracer_opts *topts)
 	struct listener_filter lf = { .kept = &kept, .filters = &run->filters };
 	size_t n = 0;
 
-	if (snapshot__take(&snap))
+	if (!run->snap_iters || snapshot__read(run->snap_iters, &snap))
 		log_info("listeners open before start are not shown (the snapshot failed)");
 	else
 		socks = snapshot__sockets(snap, &n);
@@ -387,6 +388,8 @@ static void seed(struct run *run, const struct tracer_opts *topts)
 		log_err("failed to list the listeners open now: %s", strerror(ENOMEM));
 	free(kept.v);
 	snapshot__free(snap);
+	snapshot__unload(run->snap_iters);
+	run->snap_iters = NULL;
 }
 
 /* "TCP connections and UDP datagrams", as the filters and the kernel allow. */
@@ -494,6 +497,13 @@ static int run_tracer(struct run *run)
 	topts.max_conns = run->cfg.max_conns;
 	topts.accept_wait = run->cfg.accept_wait;
 	topts.every_event = run->cfg.mode == OUT_EVENTS || run->cfg.every_event;
+	/*
+	 * The snapshot's iterators, loaded before the probes, read after them:
+	 * each load parses the kernel's BTF (12 MB for a moment), and the probes'
+	 * ring buffer, mapped by now otherwise, would add its 2 MB to that peak.
+	 * seed() says so if they fail to load; tracing goes on without them.
+	 */
+	snapshot__load(&run->snap_iters);
 	if (tracer__start(&run->tracer, &topts))
 		goto cleanup;
 	evprint__init(&run->evp, stdout, run->cfg.json, run->svc);
@@ -532,6 +542,7 @@ static int run_tracer(struct run *run)
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:
+	snapshot__unload(run->snap_iters);
 	exporter__stop(run->exporter);
 	tracer__stop(run->tracer);
 	err = csv__close(run->csv, run->tracer != NULL);
@@ -551,6 +562,13 @@ int main(int argc, char **argv)
 	char err_line[256];
 	int ret;
 
+	/*
+	 * A fixed threshold: large blocks (libbpf's copies of the kernel's BTF,
+	 * 5.5 MB each) always get their own mapping, which free() gives back.
+	 * glibc's default raises the threshold past a freed block's size, so the
+	 * next parse's copies come from the heap and stay resident.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	std_fds_open();
 	/* Parse options: a bad value stops here, before anything is loaded. */
 	run.svc = services__load(SERVICES_PATH);

@@ -123,23 +123,35 @@ static int snapshot_read(struct snapshot_bpf *skel, struct iter_out out[3])
 	return 0;
 }
 
-int snapshot__take(struct snapshot **out)
+struct snapshot_iters {
+	struct snapshot_bpf *skel;
+};
+
+int snapshot__load(struct snapshot_iters **out)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_print);
+	struct snapshot_iters *it = calloc(1, sizeof(*it));
+	int err = it && (it->skel = snapshot_bpf__open_and_load()) ? 0 : -errno;
+
+	libbpf_set_print(old_print);
+	if (err) {
+		log_err("failed to load the snapshot iterators: %s%s", strerror(-err),
+			log_verbose ? "" : " (-v shows libbpf's log)");
+		free(it);
+		it = NULL;
+	}
+	*out = it;
+	return err;
+}
+
+int snapshot__read(struct snapshot_iters *it, struct snapshot **out)
+{
 	struct iter_out iters[3] = {};
-	struct snapshot_bpf *skel;
 	struct snapshot *snap = NULL;
 	int err;
 
 	*out = NULL;
-	skel = snapshot_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
-		log_err("failed to load the snapshot iterators: %s%s", strerror(-err),
-			log_verbose ? "" : " (-v shows libbpf's log)");
-		goto cleanup;
-	}
-	err = snapshot_read(skel, iters);
+	err = snapshot_read(it->skel, iters);
 	if (err)
 		goto cleanup;
 	snap = calloc(1, sizeof(*snap));
@@ -153,8 +165,28 @@ int snapshot__take(struct snapshot **out)
 cleanup:
 	for (int i = 0; i < 3; i++)
 		free(iters[i].data);
-	snapshot_bpf__destroy(skel);
-	libbpf_set_print(old_print);
+	return err;
+}
+
+void snapshot__unload(struct snapshot_iters *it)
+{
+	if (!it)
+		return;
+	snapshot_bpf__destroy(it->skel);
+	free(it);
+}
+
+int snapshot__take(struct snapshot **out)
+{
+	struct snapshot_iters *it;
+	int err;
+
+	*out = NULL;
+	err = snapshot__load(&it);
+	if (err)
+		return err;
+	err = snapshot__read(it, out);
+	snapshot__unload(it);
 	return err;
 }
 

@@ -20,6 +20,17 @@ struct snapshot;
  */
 int snapshot__take(struct snapshot **out);
 
+/*
+ * The same in two steps, for a caller that wants the load's memory peak (it
+ * parses the kernel's BTF) away from its own: load the iterators (0, or
+ * -errno after one line on stderr), read them any time later (as
+ * snapshot__take()), unload (accepts NULL).
+ */
+struct snapshot_iters;
+int snapshot__load(struct snapshot_iters **out);
+int snapshot__read(struct snapshot_iters *it, struct snapshot **out);
+void snapshot__unload(struct snapshot_iters *it);
+
 /* Number of sockets. */
 size_t snapshot__count(const struct snapshot *snap);
 
