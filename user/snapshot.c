@@ -146,6 +146,7 @@ int snapshot__load(struct snapshot_iters **out)
 
 int snapshot__read(struct snapshot_iters *it, struct snapshot **out)
 {
+	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_print);
 	struct iter_out iters[3] = {};
 	struct snapshot *snap = NULL;
 	int err;
@@ -165,6 +166,7 @@ int snapshot__read(struct snapshot_iters *it, struct snapshot **out)
 cleanup:
 	for (int i = 0; i < 3; i++)
 		free(iters[i].data);
+	libbpf_set_print(old_print);
 	return err;
 }
 
