@@ -68,6 +68,12 @@ int BPF_PROG(floor_send_reset)
 	return hit();
 }
 
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(floor_destroy_sock)
+{
+	return hit();
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(floor_send_length)
 {

@@ -39,6 +39,25 @@ struct {
 	__type(value, struct conn);
 } conns SEC(".maps");
 
+/*
+ * The connection whose close this CPU counted last: its socket's address and
+ * snd_nxt (fixed from CLOSE on, and random from one connection to the next),
+ * so that its release right after, on the same CPU, needs no lookup in conns
+ * (socktrace.bpf.c handle_release()).
+ */
+struct close_mark {
+	__u64 sk;
+	__u32 snd_nxt;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct close_mark);
+} close_marks SEC(".maps");
+
 /* kprobe backend: a thread's arguments to udp_sendmsg/udp_recvmsg, for the kretprobe. */
 struct udp_call {
 	__u64 sk;

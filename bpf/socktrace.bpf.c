@@ -79,6 +79,14 @@ static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port
 }
 
 /*
+ * Tests only (user/cli.c, SOCKTRACE_TEST_SKIP_CLOSE_PORT): the state probe
+ * passes over the close of a connection on this port, as when the kernel
+ * skips its run, so that a test can check what counts it then
+ * (handle_release()). 0 but in tests, and then the verifier drops the test.
+ */
+const volatile __u16 test_skip_close_port = 0;
+
+/*
  * Whether a TCP socket leaving its connection (CLOSE, a reset) can have an
  * entry in conns at all: every entry's service port, remote for "out" and
  * local for "in", passed port_traced() when it opened. So with a port filter
@@ -93,6 +101,18 @@ static __always_inline bool conn_port_traced(const struct sock *sk, bool btf)
 		return true;
 	tp = sk_tcp(sk, btf);
 	return !tp || port_traced(tcp_bound_port(tp, btf));
+}
+
+static __always_inline bool test_close_skipped(const struct sock *sk, bool btf)
+{
+	const struct tcp_sock *tp;
+
+	if (!test_skip_close_port)
+		return false;
+	if (sk_remote_port(sk, btf) == test_skip_close_port)
+		return true;
+	tp = sk_tcp(sk, btf);
+	return tp && tcp_bound_port(tp, btf) == test_skip_close_port;
 }
 
 static __always_inline bool owner_filtered(void)
@@ -442,6 +462,26 @@ static __noinline bool conn_found(const struct sock *sk, __u16 lport, struct con
 	       owner_traced(owner ? &owner->proc : NULL);
 }
 
+/* Remember that this CPU counted sk's close (close_marks, handle_release()). */
+static __always_inline void close_mark(const struct sock *sk, const struct tcp_sock *tp, bool btf)
+{
+	__u32 zero = 0;
+	struct close_mark *m = bpf_map_lookup_elem(&close_marks, &zero);
+
+	if (m) {
+		m->sk = (__u64)sk;
+		m->snd_nxt = KREAD(btf, tp, snd_nxt);
+	}
+}
+
+static __always_inline bool close_marked(const struct sock *sk, const struct tcp_sock *tp, bool btf)
+{
+	__u32 zero = 0;
+	struct close_mark *m = bpf_map_lookup_elem(&close_marks, &zero);
+
+	return m && m->sk == (__u64)sk && m->snd_nxt == KREAD(btf, tp, snd_nxt);
+}
+
 /*
  * A connection socktrace saw open (or found at start) reaches CLOSE: report
  * its lifetime and what it carried. The entry stays, marked closed, because
@@ -491,10 +531,41 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool was_ope
 		e.bytes_sent = tcp_payload_sent(tp, btf);
 		e.bytes_received = tcp_payload_received(tp, btf);
 		e.retrans = KREAD(btf, tp, total_retrans);
+		close_mark(sk, tp, btf);
 	}
 	e.flags = c->flags & (EVF_RST_SENT | EVF_RST_RECV);
 	event_report(&e, sk);
 	return 0;
+}
+
+/*
+ * The socket is released (tcp_v4_destroy_sock(), always after CLOSE): the
+ * backstop for a close the state probe did not see. The kernel skips a run
+ * of a program that would nest in a run of the same program on its CPU (a
+ * softirq's state change interrupting the state probe in a process; README,
+ * Overload): a connection whose CLOSE went unseen so still has an open entry
+ * here, and is counted now, its lifetime up to now. A program of its own: the
+ * kernel's skip is per program, so a state probe in progress on this CPU
+ * does not make it skip this one. A close counted on this CPU just before,
+ * the usual case (a socket its process has closed is released as it reaches
+ * CLOSE), costs no lookup (close_marks).
+ */
+static __always_inline int handle_release(const struct sock *sk, bool btf)
+{
+	const struct tcp_sock *tp;
+	__u64 key = (__u64)sk;
+	struct conn *c;
+
+	if (!conn_port_traced(sk, btf))
+		return 0;
+	tp = sk_tcp(sk, btf);
+	if (!tp || close_marked(sk, tp, btf))
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c || (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
+		return 0;
+	stat_inc(STAT_CLOSE_LATE);
+	return handle_conn_close(sk, true, btf);
 }
 
 /* A reset on a connection: noted for its close, or reported now if it came after. */
@@ -822,7 +893,7 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 	}
 	if (oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT)
 		handle_passive_leaving(sk, btf);
-	if (newstate == TCP_CLOSE) /* from past the handshake: the connection was open */
+	if (newstate == TCP_CLOSE && !test_close_skipped(sk, btf)) /* past the handshake: open */
 		return handle_conn_close(sk, oldstate != TCP_SYN_RECV && oldstate != TCP_CLOSE,
 					 btf);
 	return 0;
@@ -838,6 +909,13 @@ int BPF_PROG(tp_inet_sock_set_state, const struct sock *sk, int oldstate, int ne
 	if (sk_protocol(sk, SK_BTF) != IPPROTO_TCP)
 		return 0;
 	return handle_tcp_state(sk, oldstate, newstate, SK_BTF);
+}
+
+/* Hook "state", its backstop: a TCP socket is released (handle_release()). */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tp_tcp_destroy_sock, const struct sock *sk)
+{
+	return handle_release(sk, SK_BTF);
 }
 
 SEC("tp_btf/tcp_receive_reset")

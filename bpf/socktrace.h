@@ -47,6 +47,8 @@ enum stat_slot {
 	STAT_UDP_NO_PORT,    /* UDP datagrams without a service port (unconnected, no address) */
 	STAT_PROC_FULL,	     /* events counted without their owner's name: proc_rows was full */
 	STAT_CLOSE_NO_ENTRY, /* TCP closes counted with no entry in conns (evicted) */
+	STAT_CLOSE_LATE,     /* TCP closes counted at the socket's release: the state probe's
+				run was skipped */
 	STAT_MAX,
 };
 

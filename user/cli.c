@@ -486,6 +486,24 @@ static int check_action_opts(const struct config *cfg, const bool *seen, char *e
 	return 0;
 }
 
+/* CLI_ENV_TEST_SKIP_CLOSE (cli.h), when set: a port number, or one line and -EINVAL. */
+static int parse_test_env(struct config *cfg, char *err, size_t errlen)
+{
+	const char *val = getenv(CLI_ENV_TEST_SKIP_CLOSE);
+	int port;
+
+	if (!val)
+		return 0;
+	port = ports__number(val);
+	if (port < 0) {
+		snprintf(err, errlen, "invalid %s '%s': a port number (1-65535)",
+			 CLI_ENV_TEST_SKIP_CLOSE, val);
+		return -EINVAL;
+	}
+	cfg->test_skip_close_port = (uint16_t)port;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, const struct services *svc, struct config *cfg,
 		      char *err, size_t errlen)
 {
@@ -516,7 +534,7 @@ static int parse_args(int argc, char **argv, const struct services *svc, struct 
 		return -EINVAL;
 	}
 	if (cfg->action == CLI_RUN)
-		return check_combination(cfg, err, errlen);
+		return parse_test_env(cfg, err, errlen) ?: check_combination(cfg, err, errlen);
 	return check_action_opts(cfg, seen, err, errlen);
 }
 

@@ -30,8 +30,9 @@ static const struct hook_def defs[HOOK_MAX] = {
 	[HOOK_STATE] = {
 		"state",
 		{ [BACKEND_TRACEPOINT] = { { "tp_inet_sock_set_state", "tp_tcp_send_reset",
-					     "tp_tcp_receive_reset" },
-					   "tp_btf sock:inet_sock_set_state, tcp:tcp_*_reset" } },
+					     "tp_tcp_receive_reset", "tp_tcp_destroy_sock" },
+					   "tp_btf sock:inet_sock_set_state, tcp:tcp_*_reset, "
+					   "tcp:tcp_destroy_sock" } },
 	},
 	[HOOK_CONNECT] = {
 		"connect",

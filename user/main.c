@@ -308,6 +308,7 @@ static int report_summary(struct run *run)
 	uint64_t no_port = tracer__stat(run->tracer, STAT_UDP_NO_PORT);
 	uint64_t no_owner = tracer__stat(run->tracer, STAT_PROC_FULL);
 	uint64_t no_entry = tracer__stat(run->tracer, STAT_CLOSE_NO_ENTRY);
+	uint64_t late = tracer__stat(run->tracer, STAT_CLOSE_LATE);
 	size_t in_progress = tracer__connects_in_progress(run->tracer);
 	struct report r;
 	int err;
@@ -326,6 +327,10 @@ static int report_summary(struct run *run)
 		log_info("%llu connections closed that the kernel no longer remembered (more open "
 			 "at once than --max-conns): counted, without lifetime or resets",
 			 (unsigned long long)no_entry);
+	if (late)
+		log_info("%llu connections closed where the kernel skipped the state probe: "
+			 "counted when their socket was released, lifetime up to then",
+			 (unsigned long long)late);
 	if (in_progress)
 		log_info("%zu connects were still in their handshake at exit: not in the counts",
 			 in_progress);
@@ -495,6 +500,7 @@ static int run_tracer(struct run *run)
 	topts.filters = &run->filters;
 	topts.ringbuf_bytes = run->cfg.ringbuf_bytes;
 	topts.max_conns = run->cfg.max_conns;
+	topts.test_skip_close_port = run->cfg.test_skip_close_port;
 	topts.accept_wait = run->cfg.accept_wait;
 	topts.every_event = run->cfg.mode == OUT_EVENTS || run->cfg.every_event;
 	/*

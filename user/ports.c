@@ -8,8 +8,7 @@
 #include "ports.h"
 #include "services.h"
 
-/* A decimal port 1-65535 with nothing after it; -1 when s is not one. */
-static int parse_port_number(const char *s)
+int ports__number(const char *s)
 {
 	long v = 0;
 
@@ -41,7 +40,7 @@ static int parse_port(const char *s, const struct services *svc, int *port, char
 		return -EINVAL;
 	}
 	if (all_digits(s)) {
-		*port = parse_port_number(s);
+		*port = ports__number(s);
 		if (*port < 0) {
 			snprintf(err, errlen, "invalid port '%s': must be 1-65535", s);
 			return -EINVAL;

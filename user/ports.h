@@ -32,6 +32,9 @@ int portset__parse(struct portset *set, const char *spec, const struct services 
 /* Number of ports in the set. */
 int portset__count(const struct portset *set);
 
+/* A decimal port 1-65535 with nothing after it; -1 when s is not one. */
+int ports__number(const char *s);
+
 /* "443", "80,443", "8000-8100,9000": the set as a compact spec, truncated to len. */
 void portset__format(const struct portset *set, char *buf, size_t len);
 

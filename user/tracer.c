@@ -160,6 +160,7 @@ static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts
 	}
 	if (opts->max_conns)
 		bpf_map__set_max_entries(skel->maps.conns, opts->max_conns);
+	skel->rodata->test_skip_close_port = opts->test_skip_close_port;
 	if (opts->ringbuf_bytes) {
 		bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
 		skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;

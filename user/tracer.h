@@ -29,6 +29,7 @@ struct tracer_opts {
 	bool accept_wait;	       /* the accept hook may be a syscall tracepoint (hooks.h) */
 	bool every_event;	       /* send each event (--events), none counted in the kernel */
 	unsigned int max_conns;	       /* TCP connections remembered at once; 0: default */
+	uint16_t test_skip_close_port; /* tests only: see bpf/socktrace.bpf.c; 0: off */
 	tracer_event_fn on_event;
 	void *ctx;
 };
