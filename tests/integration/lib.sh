@@ -161,6 +161,22 @@ stop_socktrace() {
 	wait "$ST_PID"
 }
 
+# check_transfer CSV PORT N X Y: N connections on PORT, each X bytes from the client and Y
+# back, counted opened and closed in both directions, none left open, every byte counted.
+check_transfer() {
+	local csv=$1 port=$2 n=$3 x=$4 y=$5 dir
+	for dir in in out; do
+		check "$dir opened" "$n" "$(csv_sum "$csv" "$port" $dir opened)"
+		check "$dir closed" "$n" "$(csv_sum "$csv" "$port" $dir closed)"
+		check "$dir active at the end" 0 "$(csv_last "$csv" "$port" $dir active)"
+	done
+	# The server sends Y and receives X per connection; the client the other way round.
+	check "in bytes_sent" $((n * y)) "$(csv_sum "$csv" "$port" in bytes_sent)"
+	check "in bytes_received" $((n * x)) "$(csv_sum "$csv" "$port" in bytes_received)"
+	check "out bytes_sent" $((n * x)) "$(csv_sum "$csv" "$port" out bytes_sent)"
+	check "out bytes_received" $((n * y)) "$(csv_sum "$csv" "$port" out bytes_received)"
+}
+
 # csv_last FILE PORT DIRECTION COLUMN [PROTO]: COLUMN in the last row of PORT/PROTO
 # (tcp unless given)/DIRECTION, for levels (active, peers); "no row" when there is none.
 csv_last() {

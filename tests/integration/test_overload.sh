@@ -89,26 +89,17 @@ test_bad_ring_buffer_sizes() {
 # every close on the port. Every count must still be exact, bytes and lifetimes included,
 # and the summary must say how many closes came from the release.
 test_unseen_closes_counted_at_release() {
-	local P N=5 peer rc
+	local P N=5 rc
 	P=$(free_port)
-	peer=$(dirname "${BASH_SOURCE[0]}")/tcp_peer.py
 	export SOCKTRACE_TEST_SKIP_CLOSE_PORT=$P
 	start_socktrace -p "$P" --csv "$TMP/out.csv" -i 0.5
 	rc=$?
 	unset SOCKTRACE_TEST_SKIP_CLOSE_PORT
 	[ $rc -eq 0 ] || return 1
-	python3 "$peer" transfer 127.0.0.1 "$P" $N 100 2000 || return 1
+	"$peer" transfer 127.0.0.1 "$P" $N 100 2000 || return 1
 	stop_socktrace
 	check "exit status" 0 $?
-	for dir in in out; do
-		check "$dir opened" $N "$(csv_sum "$TMP/out.csv" "$P" $dir opened)"
-		check "$dir closed" $N "$(csv_sum "$TMP/out.csv" "$P" $dir closed)"
-		check "$dir active at the end" 0 "$(csv_last "$TMP/out.csv" "$P" $dir active)"
-	done
-	check "in bytes received" $((N * 100)) "$(csv_sum "$TMP/out.csv" "$P" in bytes_received)"
-	check "in bytes sent" $((N * 2000)) "$(csv_sum "$TMP/out.csv" "$P" in bytes_sent)"
-	check "out bytes sent" $((N * 100)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_sent)"
-	check "out bytes received" $((N * 2000)) "$(csv_sum "$TMP/out.csv" "$P" out bytes_received)"
+	check_transfer "$TMP/out.csv" "$P" $N 100 2000
 	check "rows with a lifetime (max, us, under 10 s)" "in out" "$(python3 - "$TMP/out.csv" "$P" <<'PY'
 import csv, sys
 dirs = sorted({r["direction"] for r in csv.DictReader(open(sys.argv[1], newline=""))
