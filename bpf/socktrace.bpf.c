@@ -462,11 +462,18 @@ static __noinline bool conn_found(const struct sock *sk, __u16 lport, struct con
 	       owner_traced(owner ? &owner->proc : NULL);
 }
 
+/* This CPU's close_marks entry (NULL only to please the verifier). */
+static __always_inline struct close_mark *close_mark_here(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&close_marks, &zero);
+}
+
 /* Remember that this CPU counted sk's close (close_marks, handle_release()). */
 static __always_inline void close_mark(const struct sock *sk, const struct tcp_sock *tp, bool btf)
 {
-	__u32 zero = 0;
-	struct close_mark *m = bpf_map_lookup_elem(&close_marks, &zero);
+	struct close_mark *m = close_mark_here();
 
 	if (m) {
 		m->sk = (__u64)sk;
@@ -476,8 +483,7 @@ static __always_inline void close_mark(const struct sock *sk, const struct tcp_s
 
 static __always_inline bool close_marked(const struct sock *sk, const struct tcp_sock *tp, bool btf)
 {
-	__u32 zero = 0;
-	struct close_mark *m = bpf_map_lookup_elem(&close_marks, &zero);
+	struct close_mark *m = close_mark_here();
 
 	return m && m->sk == (__u64)sk && m->snd_nxt == KREAD(btf, tp, snd_nxt);
 }

@@ -533,9 +533,10 @@ static int parse_args(int argc, char **argv, const struct services *svc, struct 
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	if (cfg->action == CLI_RUN)
-		return parse_test_env(cfg, err, errlen) ?: check_combination(cfg, err, errlen);
-	return check_action_opts(cfg, seen, err, errlen);
+	if (cfg->action != CLI_RUN)
+		return check_action_opts(cfg, seen, err, errlen);
+	ret = parse_test_env(cfg, err, errlen);
+	return ret ? ret : check_combination(cfg, err, errlen);
 }
 
 int cli__parse(int argc, char **argv, const struct services *svc, struct config *cfg, char *err,
