@@ -144,6 +144,15 @@ static __always_inline void proc_count(const struct event *e, __u16 port, struct
 	p->pid = e->pid;
 }
 
+/* Count one event, and what a close carried (its kind row). */
+static __always_inline void event_add(struct lost_counts *cnt, const struct event *e)
+{
+	cnt->events++;
+	cnt->bytes_sent += e->bytes_sent;
+	cnt->bytes_received += e->bytes_received;
+	cnt->retrans += e->retrans;
+}
+
 /* Count e under its row in the kernel; false when its row has no room (send it instead). */
 static __always_inline bool event_count(const struct event *e)
 {

@@ -26,7 +26,7 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Per CPU: no atomics, and the lost path of one CPU never waits for another. */
+/* Per CPU: the lost path of one CPU never waits for another (event_lost()). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MAX_LOST_ROWS);
@@ -57,12 +57,17 @@ static __always_inline void *map_lookup_or_init(void *map, const void *key, cons
 	return bpf_map_lookup_elem(map, key);
 }
 
+/*
+ * A locked add, though the slot is this CPU's: a program in a softirq can run
+ * inside another one interrupted in a process on this CPU (README, Overload),
+ * and several programs count some slots. Every slot counts something rare.
+ */
 static __always_inline void stat_inc(__u32 slot)
 {
 	__u64 *val = bpf_map_lookup_elem(&stats, &slot);
 
 	if (val)
-		*val += 1; /* per-CPU slot: no other writer */
+		__sync_fetch_and_add(val, 1);
 }
 
 /* The row and kind an event counts under: the service port, local for "in", remote for "out". */
@@ -79,15 +84,12 @@ static __always_inline struct kind_key event_kind_key(const struct event *e)
 	return key;
 }
 
-/* Count one event, and what a close carried (kind_rows and lost_rows alike). */
-static __always_inline void event_add(struct lost_counts *cnt, const struct event *e)
-{
-	cnt->events++;
-	cnt->bytes_sent += e->bytes_sent;
-	cnt->bytes_received += e->bytes_received;
-	cnt->retrans += e->retrans;
-}
-
+/*
+ * An event the ring buffer had no room for, counted under its row. Every
+ * program comes here, two of them maybe on one row and CPU at once (as
+ * stat_inc()): locked adds, so that neither count is lost. Only a full ring
+ * buffer takes this path.
+ */
 static __always_inline void event_lost(const struct event *e)
 {
 	struct kind_key key = event_kind_key(e);
@@ -97,7 +99,10 @@ static __always_inline void event_lost(const struct event *e)
 	cnt = map_lookup_or_init(&lost_rows, &key, &zero);
 	if (!cnt)
 		return; /* more rows than MAX_LOST_ROWS: still in STAT_RB_FULL */
-	event_add(cnt, e);
+	__sync_fetch_and_add(&cnt->events, 1);
+	__sync_fetch_and_add(&cnt->bytes_sent, e->bytes_sent);
+	__sync_fetch_and_add(&cnt->bytes_received, e->bytes_received);
+	__sync_fetch_and_add(&cnt->retrans, e->retrans);
 }
 
 /*
