@@ -34,7 +34,7 @@ const volatile __u16 ephemeral_hi = 60999;
 volatile bool connect_via_state = true; /* no connect hook: SYN_SENT starts a connect */
 volatile bool accept_hooked = false;	/* an accept hook reports accept() */
 volatile bool accept_at_exit = false;	/* ... at the syscall's exit, after the socket has a file */
-volatile int seed_pass;			/* snapshot iterator: 0 listeners, 1 connections */
+volatile int seed_pass;			/* iter_tcp_seed: 0 listeners, 1 connections, 2 exit */
 volatile bool seeded;			/* the snapshot's connections pass has run */
 
 static __always_inline bool port_traced(__u16 port)
@@ -79,12 +79,14 @@ static __always_inline bool traced(const struct sock *sk, __u8 proto, __u16 port
 }
 
 /*
- * Tests only (user/cli.c, SOCKTRACE_TEST_SKIP_CLOSE_PORT): the state probe
- * passes over the close of a connection on this port, as when the kernel
- * skips its run, so that a test can check what counts it then
- * (handle_release()). 0 but in tests, and then the verifier drops the test.
+ * Tests only (user/cli.c, SOCKTRACE_TEST_SKIP_CLOSE_PORT and ..._RELEASE_PORT):
+ * the state probe passes over the close of a connection on this port, or the
+ * release probe over its release, as when the kernel does not run them, so
+ * that a test can check what counts it then (handle_release(),
+ * conn_unseen_close()). 0 but in tests, and then the verifier drops the test.
  */
 const volatile __u16 test_skip_close_port = 0;
+const volatile __u16 test_skip_release_port = 0;
 
 /*
  * Whether a TCP socket leaving its connection (CLOSE, a reset) can have an
@@ -103,16 +105,17 @@ static __always_inline bool conn_port_traced(const struct sock *sk, bool btf)
 	return !tp || port_traced(tcp_bound_port(tp, btf));
 }
 
-static __always_inline bool test_close_skipped(const struct sock *sk, bool btf)
+/* Tests only: whether a TCP socket's connection is on port (either end); never for 0. */
+static __always_inline bool test_port_of(const struct sock *sk, __u16 port, bool btf)
 {
 	const struct tcp_sock *tp;
 
-	if (!test_skip_close_port)
+	if (!port)
 		return false;
-	if (sk_remote_port(sk, btf) == test_skip_close_port)
+	if (sk_remote_port(sk, btf) == port)
 		return true;
 	tp = sk_tcp(sk, btf);
-	return tp && tcp_bound_port(tp, btf) == test_skip_close_port;
+	return tp && tcp_bound_port(tp, btf) == port;
 }
 
 static __always_inline bool owner_filtered(void)
@@ -181,17 +184,56 @@ static __always_inline bool current_traced(void)
 }
 
 /*
+ * The ports a connection had when it opened: by CLOSE the kernel has released
+ * the local port (it reads 0), and --events shows both ends. The service port
+ * is among them (sport for "in", dport for "out").
+ */
+static __always_inline void conn_ports(struct event *e, const struct conn *c)
+{
+	e->sport = c->sport;
+	e->dport = c->dport;
+}
+
+/* Whether entry c is an open connection's: past its handshake, not closed. */
+static __always_inline bool conn_is_open(const struct conn *c)
+{
+	return !(c->flags & (CONN_CONNECTING | CONN_CLOSED));
+}
+
+/*
+ * A new connection found c, an open entry, at its socket's address: the
+ * socket before it, whose entry that is, was freed, so its close went
+ * unseen. Sent, not counted here: the connect hook calls this too, and the
+ * state probe's rows have one writer (count.bpf.h). A function of its own,
+ * so that its event does not grow its callers' stacks.
+ */
+static __noinline void conn_unseen_close(const struct conn *c)
+{
+	struct event e = {};
+
+	if (!c)
+		return;
+	conn_unseen_close_event(&e, c, bpf_ktime_get_ns());
+	stat_inc(STAT_CLOSE_UNSEEN);
+	event_emit(&e);
+}
+
+/*
  * Make c the entry of socket key; at: its entry, when the caller has looked
  * it up. The kernel reuses a freed socket's address at once, so the key is
  * usually there already, from the socket before: overwritten in place, a
  * lookup instead of an LRU update, which swaps nodes under a lock. Nothing
  * else writes that entry meanwhile: the socket before is gone, and this
- * socket's events come one at a time.
+ * socket's events come one at a time. An entry still open there is a close
+ * no probe saw (conn_unseen_close()).
  */
 static __always_inline void conn_put(__u64 key, struct conn *at, const struct conn *c)
 {
-	if (!at)
+	if (!at) {
 		at = bpf_map_lookup_elem(&conns, &key);
+		if (at && conn_is_open(at))
+			conn_unseen_close(at);
+	}
 	if (at)
 		*at = *c;
 	else
@@ -216,17 +258,6 @@ static __always_inline struct conn *conn_connecting(const struct sock *sk)
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 
 	return c && (c->flags & CONN_CONNECTING) ? c : NULL;
-}
-
-/*
- * The ports a connection had when it opened: by CLOSE the kernel has released
- * the local port (it reads 0), and --events shows both ends. The service port
- * is among them (sport for "in", dport for "out").
- */
-static __always_inline void conn_ports(struct event *e, const struct conn *c)
-{
-	e->sport = c->sport;
-	e->dport = c->dport;
 }
 
 /*
@@ -575,7 +606,7 @@ static __always_inline int handle_release(const struct sock *sk, bool btf)
 	struct event e = {};
 	struct conn *c;
 
-	if (!conn_port_traced(sk, btf))
+	if (!conn_port_traced(sk, btf) || test_port_of(sk, test_skip_release_port, btf))
 		return 0;
 	tp = sk_tcp(sk, btf);
 	if (!tp || close_marked(sk, tp, btf))
@@ -916,7 +947,8 @@ static __always_inline int handle_tcp_state(const struct sock *sk, int oldstate,
 	}
 	if (oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT)
 		handle_passive_leaving(sk, btf);
-	if (newstate == TCP_CLOSE && !test_close_skipped(sk, btf)) /* past the handshake: open */
+	/* Past the handshake: open. */
+	if (newstate == TCP_CLOSE && !test_port_of(sk, test_skip_close_port, btf))
 		return handle_conn_close(sk, oldstate != TCP_SYN_RECV && oldstate != TCP_CLOSE,
 					 btf);
 	return 0;
@@ -961,7 +993,7 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
  * traced ports, classified by conn_found(). Each is written to the
  * iterator's output as a struct event, and remembered for its close.
  * BPF_NOEXIST: a connection the hooks already saw (or saw close, while
- * socktrace started) is not counted.
+ * socktrace started) is not counted. Pass 2 runs at exit (conn_mark_alive()).
  */
 static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state,
 				     bool btf)
@@ -999,6 +1031,22 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 	return 0;
 }
 
+/*
+ * Pass 2, at exit, the probes detached: sk is still there. Its entry, if it
+ * is this connection's (the ports it opened with), is marked, and user space
+ * counts the open entries left unmarked as closed (tracer.c tracer__finish()).
+ */
+static __always_inline int conn_mark_alive(const struct sock *sk, bool btf)
+{
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (c && conn_is_open(c) && c->sport == sk_local_port(sk, btf) &&
+	    c->dport == sk_remote_port(sk, btf))
+		c->flags |= CONN_ALIVE;
+	return 0;
+}
+
 /* A listening socket open at start: its inode, if the socket filters keep it. */
 static __always_inline void seed_listener(struct seq_file *seq, const struct sock *sk, __u8 proto,
 					  bool btf)
@@ -1028,6 +1076,8 @@ int iter_tcp_seed(struct bpf_iter__tcp *ctx)
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (seed_pass == 1)
 		return seed_conn(ctx->meta->seq, sk, state, SK_RAW);
+	if (seed_pass == 2)
+		return conn_mark_alive(sk, SK_RAW);
 	if (state != TCP_LISTEN)
 		return 0;
 	lk.netns = sk_netns(sk);

@@ -32,6 +32,7 @@ enum event_kind {
 enum event_flag {
 	EVF_RST_SENT = 1, /* this host sent a reset on the connection */
 	EVF_RST_RECV = 2, /* the peer reset the connection */
+	EVF_UNSEEN = 4,	  /* a close no probe ran for, found later: no time, addresses or bytes */
 };
 
 enum event_dir {
@@ -49,6 +50,8 @@ enum stat_slot {
 	STAT_CLOSE_NO_ENTRY, /* TCP closes counted with no entry in conns (evicted) */
 	STAT_CLOSE_LATE,     /* TCP closes counted at the socket's release: the state probe's
 				run was skipped */
+	STAT_CLOSE_UNSEEN,   /* TCP closes no probe ran for: found when a new connection took
+				the socket's address, or at exit (EVF_UNSEEN) */
 	STAT_MAX,
 };
 
@@ -195,6 +198,7 @@ struct conn {
 	struct proc proc; /* connecting: who called connect() */
 };
 
+#define CONN_ALIVE 0x20	     /* at exit: its socket is still there (iter_tcp_seed, pass 2) */
 #define CONN_CONNECTING 0x40 /* in its handshake; start_ns and proc are the connect's */
 #define CONN_CLOSED 0x80     /* closed, kept for a reset the kernel sends after CLOSE */
 
@@ -249,5 +253,23 @@ struct event {
 	__u8 flags;		  /* enum event_flag */
 	__u8 pad[6];
 };
+
+/*
+ * The close of the connection whose open entry is c, that no probe ran for
+ * (README, Overload), as its entry tells it: its row and ports, not when it
+ * closed, its addresses, lifetime or bytes (EVF_UNSEEN). ts_ns: when it was
+ * found. Built here for the BPF side (a new connection at its address) and
+ * user space (at exit) alike.
+ */
+static inline void conn_unseen_close_event(struct event *e, const struct conn *c, __u64 ts_ns)
+{
+	e->ts_ns = ts_ns;
+	e->kind = EV_CLOSE;
+	e->proto = 6; /* IPPROTO_TCP (no includes here) */
+	e->dir = c->dir;
+	e->flags = EVF_UNSEEN | (c->flags & (EVF_RST_SENT | EVF_RST_RECV));
+	e->sport = c->sport;
+	e->dport = c->dport;
+}
 
 #endif /* SOCKTRACE_H */

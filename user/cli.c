@@ -486,22 +486,32 @@ static int check_action_opts(const struct config *cfg, const bool *seen, char *e
 	return 0;
 }
 
-/* CLI_ENV_TEST_SKIP_CLOSE (cli.h), when set: a port number, or one line and -EINVAL. */
-static int parse_test_env(struct config *cfg, char *err, size_t errlen)
+/* Environment variable name, when set: a port number, or one line and -EINVAL. */
+static int parse_test_port(const char *name, uint16_t *port, char *err, size_t errlen)
 {
-	const char *val = getenv(CLI_ENV_TEST_SKIP_CLOSE);
-	int port;
+	const char *val = getenv(name);
+	int n;
 
 	if (!val)
 		return 0;
-	port = ports__number(val);
-	if (port < 0) {
-		snprintf(err, errlen, "invalid %s '%s': a port number (1-65535)",
-			 CLI_ENV_TEST_SKIP_CLOSE, val);
+	n = ports__number(val);
+	if (n < 0) {
+		snprintf(err, errlen, "invalid %s '%s': a port number (1-65535)", name, val);
 		return -EINVAL;
 	}
-	cfg->test_skip_close_port = (uint16_t)port;
+	*port = (uint16_t)n;
 	return 0;
+}
+
+/* The tests-only variables (cli.h). */
+static int parse_test_env(struct config *cfg, char *err, size_t errlen)
+{
+	int ret = parse_test_port(CLI_ENV_TEST_SKIP_CLOSE, &cfg->test_skip_close_port, err, errlen);
+
+	if (!ret)
+		ret = parse_test_port(CLI_ENV_TEST_SKIP_RELEASE, &cfg->test_skip_release_port, err,
+				      errlen);
+	return ret;
 }
 
 static int parse_args(int argc, char **argv, const struct services *svc, struct config *cfg,

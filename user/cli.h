@@ -65,15 +65,18 @@ struct config {
 	bool accept_wait;	    /* --accept-wait: the accept hook may be a syscall tracepoint */
 	bool every_event;	    /* --every-event: nothing counted in the kernel */
 	unsigned int max_conns;	    /* --max-conns: 0 = the default (bpf/maps.bpf.h MAX_CONNS) */
-	uint16_t test_skip_close_port; /* tests only: CLI_ENV_TEST_SKIP_CLOSE; 0 = off */
+	uint16_t test_skip_close_port;	 /* tests only: CLI_ENV_TEST_SKIP_CLOSE; 0 = off */
+	uint16_t test_skip_release_port; /* tests only: CLI_ENV_TEST_SKIP_RELEASE; 0 = off */
 };
 
 /*
  * Tests only, from the environment: PORT has the state probe pass over the
- * closes of that port's connections, as when the kernel skips its run
- * (README, Overload), so that a test can check exactly what counts them then.
+ * closes of that port's connections, or the release probe over their
+ * releases, as when the kernel does not run them (README, Overload), so that
+ * a test can check exactly what counts them then.
  */
 #define CLI_ENV_TEST_SKIP_CLOSE "SOCKTRACE_TEST_SKIP_CLOSE_PORT"
+#define CLI_ENV_TEST_SKIP_RELEASE "SOCKTRACE_TEST_SKIP_RELEASE_PORT"
 
 /*
  * Parse argv into cfg. svc resolves service names in --port. Returns 0, or

@@ -79,6 +79,7 @@ const char *evprint__result(const struct event *ev)
 	case EV_CONNECT_FAIL:
 		return fail_reason__name(fail_reason__from_errno(ev->err));
 	case EV_CLOSE:
+		return ev->flags & EVF_UNSEEN ? "unseen" : resets(ev->flags);
 	case EV_RESET:
 		return resets(ev->flags);
 	case EV_EXISTING:
@@ -109,9 +110,11 @@ void evprint__comm(char *buf, size_t len, const uint8_t *comm)
 	}
 }
 
+/* "?" for an address not known: a close found unseen (EVF_UNSEEN) has none. */
 static void address(char *buf, size_t len, uint16_t family, const void *addr)
 {
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))
 		snprintf(buf, len, "?");
 }
 
@@ -192,14 +195,15 @@ static void u64_or_null(struct json *j, const char *key, bool has, uint64_t val)
 
 static void json_addresses(struct json *j, const struct event *ev)
 {
+	bool known = !(ev->flags & EVF_UNSEEN); /* addresses: null when not known */
 	char a[INET6_ADDRSTRLEN];
 
-	json__str(j, "family", ev->family == AF_INET6 ? "ipv6" : "ipv4");
+	json__str(j, "family", !known ? NULL : ev->family == AF_INET6 ? "ipv6" : "ipv4");
 	address(a, sizeof(a), ev->family, &ev->saddr_v6);
-	json__str(j, "local_addr", a);
+	json__str(j, "local_addr", known ? a : NULL);
 	json__u64(j, "local_port", ev->sport);
 	address(a, sizeof(a), ev->family, &ev->daddr_v6);
-	json__str(j, "remote_addr", has_remote(ev) ? a : NULL);
+	json__str(j, "remote_addr", has_remote(ev) && known ? a : NULL);
 	u64_or_null(j, "remote_port", has_remote(ev), ev->dport);
 }
 

@@ -103,9 +103,10 @@ struct run {
 	int csv_err;		     /* the CSV could not be written: said once, no more rows */
 	uint64_t events, events_run; /* counted in the kernel or decoded: interval, run */
 	uint64_t malformed;
-	uint64_t lost_seen; /* kernel's lost counter at the last report */
-	double start, last; /* CLOCK_MONOTONIC seconds */
-	double cpu_start;   /* cpu_seconds() once attached */
+	uint64_t lost_seen;    /* kernel's lost counter at the last report */
+	size_t unseen_at_exit; /* closes no probe saw, found at exit (tracer__finish()) */
+	double start, last;    /* CLOCK_MONOTONIC seconds */
+	double cpu_start;      /* cpu_seconds() once attached */
 };
 
 /* This process's user + system CPU time so far. */
@@ -309,6 +310,7 @@ static int report_summary(struct run *run)
 	uint64_t no_owner = tracer__stat(run->tracer, STAT_PROC_FULL);
 	uint64_t no_entry = tracer__stat(run->tracer, STAT_CLOSE_NO_ENTRY);
 	uint64_t late = tracer__stat(run->tracer, STAT_CLOSE_LATE);
+	uint64_t unseen = tracer__stat(run->tracer, STAT_CLOSE_UNSEEN) + run->unseen_at_exit;
 	size_t in_progress = tracer__connects_in_progress(run->tracer);
 	struct report r;
 	int err;
@@ -331,6 +333,11 @@ static int report_summary(struct run *run)
 		log_info("%llu connections closed where the kernel skipped the state probe: "
 			 "counted when their socket was released, lifetime up to then",
 			 (unsigned long long)late);
+	if (unseen)
+		log_info("%llu connections closed where the kernel ran neither the state nor the "
+			 "release probe: counted when a new connection took their socket's address, "
+			 "or at exit, without lifetime or bytes",
+			 (unsigned long long)unseen);
 	if (in_progress)
 		log_info("%zu connects were still in their handshake at exit: not in the counts",
 			 in_progress);
@@ -501,6 +508,7 @@ static int run_tracer(struct run *run)
 	topts.ringbuf_bytes = run->cfg.ringbuf_bytes;
 	topts.max_conns = run->cfg.max_conns;
 	topts.test_skip_close_port = run->cfg.test_skip_close_port;
+	topts.test_skip_release_port = run->cfg.test_skip_release_port;
 	topts.accept_wait = run->cfg.accept_wait;
 	topts.every_event = run->cfg.mode == OUT_EVENTS || run->cfg.every_event;
 	/*
@@ -543,7 +551,7 @@ static int run_tracer(struct run *run)
 	if (poll_loop(run) && !run->csv_err)
 		goto cleanup;
 	/* Final interval and summary, always; after a failed CSV (a full disk) too, then exit 1. */
-	tracer__drain(run->tracer);
+	tracer__finish(run->tracer, &topts, &run->unseen_at_exit);
 	if (report_interval(run) || report_summary(run) || run->csv_err)
 		goto cleanup;
 	ret = EXIT_OK;

@@ -161,6 +161,7 @@ static void configure(struct socktrace_bpf *skel, const struct tracer_opts *opts
 	if (opts->max_conns)
 		bpf_map__set_max_entries(skel->maps.conns, opts->max_conns);
 	skel->rodata->test_skip_close_port = opts->test_skip_close_port;
+	skel->rodata->test_skip_release_port = opts->test_skip_release_port;
 	if (opts->ringbuf_bytes) {
 		bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_bytes);
 		skel->rodata->wakeup_bytes = opts->ringbuf_bytes / 8;
@@ -844,38 +845,96 @@ uint64_t tracer__stat(struct tracer *t, enum stat_slot slot)
 }
 
 /*
- * The entries of map "conns" still in their handshake (CONN_CONNECTING).
- * Read in batches (BPF_MAP_LOOKUP_BATCH walks the buckets): the probes are
- * still attached, and a walk with get-next-key starts over whenever the key it
- * stands on is deleted under it. 0 if the kernel cannot say.
+ * Call fn for each entry of map "conns", read in batches (BPF_MAP_LOOKUP_BATCH
+ * walks the buckets): the probes may still be attached, and a walk with
+ * get-next-key starts over whenever the key it stands on is deleted under it.
+ * 0, or -errno when the walk did not end.
  */
-size_t tracer__connects_in_progress(struct tracer *t)
+static int conns_walk(struct tracer *t, void (*fn)(void *ctx, const struct conn *c), void *ctx)
 {
 	const __u32 batch = 1024; /* entries per call: the map's 65536 would be 3 MB */
-	int fd = bpf_map__fd(t->skel->maps.conns);
+	int fd = bpf_map__fd(t->skel->maps.conns), err = 0;
 	__u64 *keys = calloc(batch, sizeof(*keys)), token[2];
 	struct conn *vals = calloc(batch, sizeof(*vals));
-	size_t total = 0;
 	__u32 count;
-	int err;
 
 	for (bool first = true; keys && vals; first = false) {
 		count = batch;
 		err = bpf_map_lookup_batch(fd, first ? NULL : &token[0], &token[1], keys, vals,
 					   &count, NULL);
-		if (err && errno != ENOENT) { /* not the end of the walk: no figure */
-			total = 0;
+		if (err && errno != ENOENT) {
+			err = -errno;
 			break;
 		}
 		for (__u32 i = 0; i < count; i++)
-			total += (vals[i].flags & CONN_CONNECTING) != 0;
-		if (err) /* ENOENT: the walk is over, count was its last batch */
+			fn(ctx, &vals[i]);
+		if (err) { /* ENOENT: the walk is over, count was its last batch */
+			err = 0;
 			break;
+		}
 		token[0] = token[1];
 	}
+	if (!keys || !vals)
+		err = -ENOMEM;
 	free(keys);
 	free(vals);
-	return total;
+	return err;
+}
+
+static void count_connecting(void *ctx, const struct conn *c)
+{
+	*(size_t *)ctx += (c->flags & CONN_CONNECTING) != 0;
+}
+
+size_t tracer__connects_in_progress(struct tracer *t)
+{
+	size_t total = 0;
+
+	return conns_walk(t, count_connecting, &total) ? 0 : total; /* no figure if cut short */
+}
+
+struct unseen_sweep {
+	const struct tracer_opts *opts;
+	__u64 now_ns;
+	size_t n;
+};
+
+/* An entry left open whose socket is gone (not CONN_ALIVE): a close no probe saw. */
+static void sweep_unseen(void *ctx, const struct conn *c)
+{
+	struct unseen_sweep *sw = ctx;
+	struct event e = {};
+
+	if (c->flags & (CONN_CONNECTING | CONN_CLOSED | CONN_ALIVE))
+		return;
+	conn_unseen_close_event(&e, c, sw->now_ns);
+	sw->opts->on_event(sw->opts->ctx, &e, sizeof(e));
+	sw->n++;
+}
+
+int tracer__finish(struct tracer *t, const struct tracer_opts *opts, size_t *unseen)
+{
+	struct unseen_sweep sw = { .opts = opts };
+	struct iter_out out = {};
+	struct timespec now;
+	int err;
+
+	*unseen = 0;
+	hooks__detach(&t->hooks); /* nothing writes conns from here on */
+	tracer__drain(t);
+	t->skel->bss->seed_pass = 2;
+	err = iter__read(t->skel->progs.iter_tcp_seed, &out); /* marks the live; writes nothing */
+	free(out.data);
+	clock_gettime(CLOCK_MONOTONIC, &now); /* bpf_ktime_get_ns()'s clock */
+	sw.now_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	if (!err)
+		err = conns_walk(t, sweep_unseen, &sw);
+	*unseen = sw.n;
+	if (err)
+		log_info("cannot look for connections that closed unseen (%s): ACTIVE may still "
+			 "count some",
+			 strerror(-err));
+	return err;
 }
 
 bool tracer__udp(const struct tracer *t)

@@ -30,6 +30,7 @@ struct tracer_opts {
 	bool every_event;	       /* send each event (--events), none counted in the kernel */
 	unsigned int max_conns;	       /* TCP connections remembered at once; 0: default */
 	uint16_t test_skip_close_port; /* tests only: see bpf/socktrace.bpf.c; 0: off */
+	uint16_t test_skip_release_port; /* tests only: the same, for the release probe */
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -138,6 +139,15 @@ int tracer__poll(struct tracer *t, int timeout_ms);
 
 /* Deliver everything queued without waiting. */
 int tracer__drain(struct tracer *t);
+
+/*
+ * At exit: detach the probes, deliver what is queued, then, to opts->on_event,
+ * the closes of connections no probe saw and no new connection at their
+ * socket's address found (as STAT_CLOSE_UNSEEN counts those): entries still
+ * open in "conns" whose socket is gone. *unseen: how many. 0 or -errno (said
+ * once).
+ */
+int tracer__finish(struct tracer *t, const struct tracer_opts *opts, size_t *unseen);
 
 /* A kernel-side counter summed over CPUs. */
 uint64_t tracer__stat(struct tracer *t, enum stat_slot slot);

@@ -113,14 +113,51 @@ PY
 			"$TMP/st.err")"
 }
 
-test_bad_test_skip_close_port() {
-	local val
-	for val in 0 65536 abc -1 ''; do
-		SOCKTRACE_TEST_SKIP_CLOSE_PORT=$val "$SOCKTRACE" -d 1 >"$TMP/out" 2>"$TMP/err"
-		check "exit status for '$val'" 2 $?
-		check "message lines for '$val'" 1 "$(wc -l <"$TMP/err")"
-		check_true "message for '$val': $(cat "$TMP/err")" \
-			grep -q "invalid SOCKTRACE_TEST_SKIP_CLOSE_PORT" "$TMP/err"
+# A close neither probe ran for (README, Overload: the kernel ran neither in some softirqs)
+# is found later: when a new connection takes its socket's address, or at exit, its socket
+# gone. Made certain here: the two tests-only variables have the state probe pass over every
+# close on the port and the release probe over every release. Opened and closed must still
+# be exact, none left open, and the summary must say how many; such a close carries no
+# bytes and no lifetime (the socket was gone when it was found).
+test_unseen_closes_found_later() {
+	local P N=5 rc dir
+	P=$(free_port)
+	export SOCKTRACE_TEST_SKIP_CLOSE_PORT=$P SOCKTRACE_TEST_SKIP_RELEASE_PORT=$P
+	start_socktrace -p "$P" --csv "$TMP/out.csv" -i 0.5
+	rc=$?
+	unset SOCKTRACE_TEST_SKIP_CLOSE_PORT SOCKTRACE_TEST_SKIP_RELEASE_PORT
+	[ $rc -eq 0 ] || return 1
+	"$peer" transfer 127.0.0.1 "$P" $N 100 2000 || return 1
+	settled "$P" || return 1 # every socket gone: found at exit at the latest
+	stop_socktrace
+	check "exit status" 0 $?
+	for dir in in out; do
+		check "$dir opened" $N "$(csv_sum "$TMP/out.csv" "$P" $dir opened)"
+		check "$dir closed" $N "$(csv_sum "$TMP/out.csv" "$P" $dir closed)"
+		check "$dir active at the end" 0 "$(csv_last "$TMP/out.csv" "$P" $dir active)"
+		check "$dir bytes_sent" 0 "$(csv_sum "$TMP/out.csv" "$P" $dir bytes_sent)"
+	done
+	check "rows with a lifetime" "" "$(python3 - "$TMP/out.csv" "$P" <<'PY'
+import csv, sys
+print(" ".join(sorted({r["direction"] for r in csv.DictReader(open(sys.argv[1], newline=""))
+                       if r["port"] == sys.argv[2] and r["lifetime_max_us"]})))
+PY
+)"
+	check "summary line for the closes found later" 1 \
+		"$(grep -c "^socktrace: $((2 * N)) connections closed where the kernel ran neither" \
+			"$TMP/st.err")"
+}
+
+test_bad_test_skip_ports() {
+	local var val
+	for var in SOCKTRACE_TEST_SKIP_CLOSE_PORT SOCKTRACE_TEST_SKIP_RELEASE_PORT; do
+		for val in 0 65536 abc -1 ''; do
+			env "$var=$val" "$SOCKTRACE" -d 1 >"$TMP/out" 2>"$TMP/err"
+			check "$var: exit status for '$val'" 2 $?
+			check "$var: message lines for '$val'" 1 "$(wc -l <"$TMP/err")"
+			check_true "$var: message for '$val': $(cat "$TMP/err")" \
+				grep -q "invalid $var" "$TMP/err"
+		done
 	done
 }
 
