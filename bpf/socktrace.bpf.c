@@ -993,7 +993,10 @@ int BPF_PROG(tp_tcp_send_reset, const struct sock *sk)
  * traced ports, classified by conn_found(). Each is written to the
  * iterator's output as a struct event, and remembered for its close.
  * BPF_NOEXIST: a connection the hooks already saw (or saw close, while
- * socktrace started) is not counted. Pass 2 runs at exit (conn_mark_alive()).
+ * socktrace started) is not counted. Pass 2, at exit with the probes
+ * detached, marks the open entries whose connection is still there
+ * (conn_check_alive()), once, at the walk's end: user space counts the
+ * others as closed (tracer.c tracer__finish()).
  */
 static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk, int state,
 				     bool btf)
@@ -1032,17 +1035,19 @@ static __always_inline int seed_conn(struct seq_file *seq, const struct sock *sk
 }
 
 /*
- * Pass 2, at exit, the probes detached: sk is still there. Its entry, if it
- * is this connection's (the ports it opened with), is marked, and user space
- * counts the open entries left unmarked as closed (tracer.c tracer__finish()).
+ * Whether the connection whose open entry c is (at socket address key) is
+ * still there: the socket at that address is not closed and has the ports it
+ * opened with. Read with probe reads: it may have been freed. TCP sockets'
+ * memory stays TCP sockets' until an RCU grace period after its slab page is
+ * released, so a freed one reads CLOSE (its last state) or another
+ * connection's ports. Any namespace's socket, unlike the iterator's.
  */
-static __always_inline int conn_mark_alive(const struct sock *sk, bool btf)
+static long conn_check_alive(struct bpf_map *map, const __u64 *key, struct conn *c, void *ctx)
 {
-	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	const struct sock *sk = (const struct sock *)*key;
 
-	if (c && conn_is_open(c) && c->sport == sk_local_port(sk, btf) &&
-	    c->dport == sk_remote_port(sk, btf))
+	if (conn_is_open(c) && BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_CLOSE &&
+	    sk_local_port(sk, SK_RAW) == c->sport && sk_remote_port(sk, SK_RAW) == c->dport)
 		c->flags |= CONN_ALIVE;
 	return 0;
 }
@@ -1068,7 +1073,12 @@ int iter_tcp_seed(struct bpf_iter__tcp *ctx)
 	const struct sock *sk;
 	int state;
 
-	if (!skc)
+	if (!skc) { /* the end of the walk */
+		if (seed_pass == 2)
+			bpf_for_each_map_elem(&conns, conn_check_alive, NULL, 0);
+		return 0;
+	}
+	if (seed_pass == 2)
 		return 0;
 	sk = (const struct sock *)bpf_skc_to_tcp_sock(skc); /* no request or timewait socks */
 	if (!sk)
@@ -1076,8 +1086,6 @@ int iter_tcp_seed(struct bpf_iter__tcp *ctx)
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (seed_pass == 1)
 		return seed_conn(ctx->meta->seq, sk, state, SK_RAW);
-	if (seed_pass == 2)
-		return conn_mark_alive(sk, SK_RAW);
 	if (state != TCP_LISTEN)
 		return 0;
 	lk.netns = sk_netns(sk);
