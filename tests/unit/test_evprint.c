@@ -162,6 +162,42 @@ static void test_json_objects(void **state)
 	free(got);
 }
 
+/*
+ * A close no probe saw, built from its connection entry as the kernel and the exit check
+ * build it (socktrace.h): its row's ports, no addresses ("?", JSON null), no lifetime or
+ * bytes, result "unseen", and the resets its entry had noted.
+ */
+static void test_unseen_close(void **state)
+{
+	struct conn c = { .start_ns = 5,
+			  .port = 8080,
+			  .dir = DIR_IN,
+			  .flags = EVF_RST_RECV,
+			  .sport = 8080,
+			  .dport = 51000 };
+	struct event ev = {};
+	char *got;
+
+	(void)state;
+	conn_unseen_close_event(&ev, &c, T0_NS);
+	got = print(&ev, false, NULL);
+	assert_string_equal(
+		got, "22:13:20.123 -       -               tcp   in  close    unseen "
+		     "           - ?:8080                -> ?:51000 sent=0 recv=0 retrans=0\n");
+	free(got);
+	got = print(&ev, true, NULL);
+	assert_string_equal(
+		got,
+		"{\"type\":\"event\",\"time\":\"2023-11-14T22:13:20.123Z\",\"ts_ns\":1000000000,"
+		"\"kind\":\"close\",\"result\":\"unseen\",\"pid\":null,\"comm\":null,"
+		"\"proto\":\"tcp\",\"direction\":\"in\",\"port\":8080,\"service\":null,"
+		"\"family\":null,\"local_addr\":null,\"local_port\":8080,"
+		"\"remote_addr\":null,\"remote_port\":51000,\"lat_us\":null,"
+		"\"errno\":null,\"bytes_sent\":0,\"bytes_received\":0,\"retransmits\":0,"
+		"\"resets_sent\":0,\"resets_received\":1,\"sock_ino\":null,\"netns\":0}\n");
+	free(got);
+}
+
 /* Found by tests/fuzz/fuzz_decode: any ts_ns prints, without a signed overflow (UBSan). */
 static void test_any_timestamp(void **state)
 {
@@ -212,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_text_lines),    cmocka_unit_test(test_ipv6_endpoints),
 		cmocka_unit_test(test_comm_escaping), cmocka_unit_test(test_json_objects),
 		cmocka_unit_test(test_results),	      cmocka_unit_test(test_any_timestamp),
+		cmocka_unit_test(test_unseen_close),
 	};
 
 	return cmocka_run_group_tests(tests, test_fixture_setup, test_fixture_teardown);
