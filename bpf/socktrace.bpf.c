@@ -184,23 +184,6 @@ static __always_inline bool current_traced(void)
 }
 
 /*
- * The ports a connection had when it opened: by CLOSE the kernel has released
- * the local port (it reads 0), and --events shows both ends. The service port
- * is among them (sport for "in", dport for "out").
- */
-static __always_inline void conn_ports(struct event *e, const struct conn *c)
-{
-	e->sport = c->sport;
-	e->dport = c->dport;
-}
-
-/* Whether entry c is an open connection's: past its handshake, not closed. */
-static __always_inline bool conn_is_open(const struct conn *c)
-{
-	return !(c->flags & (CONN_CONNECTING | CONN_CLOSED));
-}
-
-/*
  * A new connection found c, an open entry, at its socket's address: the
  * socket before it, whose entry that is, was freed, so its close went
  * unseen. Sent, not counted here: the connect hook calls this too, and the
@@ -211,8 +194,6 @@ static __noinline void conn_unseen_close(const struct conn *c)
 {
 	struct event e = {};
 
-	if (!c)
-		return;
 	conn_unseen_close_event(&e, c, bpf_ktime_get_ns());
 	stat_inc(STAT_CLOSE_UNSEEN);
 	event_emit(&e);
@@ -561,7 +542,7 @@ static __always_inline int handle_conn_close(const struct sock *sk, bool was_ope
 	if (!conn_port_traced(sk, btf))
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (c && (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
+	if (c && !conn_is_open(c))
 		return 0;
 	if (c) {
 		c->flags |= CONN_CLOSED;
@@ -612,7 +593,7 @@ static __always_inline int handle_release(const struct sock *sk, bool btf)
 	if (!tp || close_marked(sk, tp, btf))
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c || (c->flags & (CONN_CLOSED | CONN_CONNECTING)))
+	if (!c || !conn_is_open(c))
 		return 0;
 	c->flags |= CONN_CLOSED;
 	conn_close_event(&e, sk, tp, c, btf);

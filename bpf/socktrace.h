@@ -254,6 +254,23 @@ struct event {
 	__u8 pad[6];
 };
 
+/* Whether entry c is an open connection's: past its handshake, not closed. */
+static inline int conn_is_open(const struct conn *c)
+{
+	return !(c->flags & (CONN_CONNECTING | CONN_CLOSED));
+}
+
+/*
+ * The ports a connection had when it opened: by CLOSE the kernel has released
+ * the local port (it reads 0), and --events shows both ends. The service port
+ * is among them (sport for "in", dport for "out").
+ */
+static inline void conn_ports(struct event *e, const struct conn *c)
+{
+	e->sport = c->sport;
+	e->dport = c->dport;
+}
+
 /*
  * The close of the connection whose open entry is c, that no probe ran for
  * (README, Overload), as its entry tells it: its row and ports, not when it
@@ -268,8 +285,7 @@ static inline void conn_unseen_close_event(struct event *e, const struct conn *c
 	e->proto = 6; /* IPPROTO_TCP (no includes here) */
 	e->dir = c->dir;
 	e->flags = EVF_UNSEEN | (c->flags & (EVF_RST_SENT | EVF_RST_RECV));
-	e->sport = c->sport;
-	e->dport = c->dport;
+	conn_ports(e, c);
 }
 
 #endif /* SOCKTRACE_H */

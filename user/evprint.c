@@ -113,8 +113,7 @@ void evprint__comm(char *buf, size_t len, const uint8_t *comm)
 /* "?" for an address not known: a close found unseen (EVF_UNSEEN) has none. */
 static void address(char *buf, size_t len, uint16_t family, const void *addr)
 {
-	if ((family != AF_INET && family != AF_INET6) ||
-	    !inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))
+	if ((family != AF_INET && family != AF_INET6) || !inet_ntop(family, addr, buf, len))
 		snprintf(buf, len, "?");
 }
 

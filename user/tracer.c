@@ -905,7 +905,7 @@ static void sweep_unseen(void *ctx, const struct conn *c)
 	struct unseen_sweep *sw = ctx;
 	struct event e = {};
 
-	if (c->flags & (CONN_CONNECTING | CONN_CLOSED | CONN_ALIVE))
+	if (!conn_is_open(c) || (c->flags & CONN_ALIVE))
 		return;
 	conn_unseen_close_event(&e, c, sw->now_ns);
 	sw->opts->on_event(sw->opts->ctx, &e, sizeof(e));
