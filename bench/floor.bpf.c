@@ -13,6 +13,17 @@
  *                socktrace (connected, accepted, two closes), at the price of
  *                the ring buffer alone.
  *
+ * And another kind of hook, to show what it would cost instead of these
+ * tracepoints (only its program is loaded then, on the cgroup v2 root, where
+ * every socket's cgroup leads):
+ *
+ *   FLOOR_SOCKOPS        a sock_ops program that returns at once: the kernel
+ *                        calls it at points of every TCP connection's setup
+ *                        (connect, handshake timers, windows, established);
+ *   FLOOR_SOCKOPS_STATE  the same, asking for the state changes of every TCP
+ *                        socket it sees connect or accepted: what a tracer of
+ *                        closes on this hook starts from.
+ *
  * A storm's throughput under each, next to socktrace's, shows what its cost is
  * made of (BENCHMARKS.md). The untaken branches are removed at load time.
  */
@@ -84,6 +95,15 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(floor_recv_length)
 {
 	return hit();
+}
+
+SEC("sockops")
+int floor_sockops(struct bpf_sock_ops *skops)
+{
+	if (mode == FLOOR_SOCKOPS_STATE && (skops->op == BPF_SOCK_OPS_TCP_CONNECT_CB ||
+					    skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB))
+		bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_STATE_CB_FLAG);
+	return 1; /* uncounted: bench/run's profile runs count its runs */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

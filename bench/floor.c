@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor [empty|count|ring]: loads bench/floor.bpf.c's programs in that mode
- * (default empty), attaches them, says so on stderr and waits for SIGINT or
- * SIGTERM, draining the ring buffer in ring mode; then prints what they saw.
- * bench/run runs the storms under it as more configurations: the throughput
- * any tracer on these hooks starts from, and the steps up to socktrace's. A
- * hook this kernel lacks is left out, and said.
+ * floor [empty|count|ring|sockops|sockops-state]: loads bench/floor.bpf.c's
+ * programs in that mode (default empty), attaches them, says so on stderr and
+ * waits for SIGINT or SIGTERM, draining the ring buffer in ring mode; then
+ * prints what they saw. bench/run runs the storms under it as more
+ * configurations: the throughput any tracer on these hooks starts from, and
+ * the steps up to socktrace's. A hook this kernel lacks is left out, and said.
+ * The sockops modes load only the sock_ops program, attached to the cgroup v2
+ * root.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +28,8 @@ static const char *const mode_names[] = {
 	[FLOOR_EMPTY] = "empty",
 	[FLOOR_COUNT] = "count",
 	[FLOOR_RING] = "ring",
+	[FLOOR_SOCKOPS] = "sockops",
+	[FLOOR_SOCKOPS_STATE] = "sockops-state",
 };
 
 static volatile sig_atomic_t stop;
@@ -67,19 +73,60 @@ static int parse_mode(int argc, char **argv)
 		if (!strcmp(argv[1], mode_names[m]))
 			return m;
 	}
-	fprintf(stderr, "floor: usage: floor [empty|count|ring]\n");
+	fprintf(stderr, "floor: usage: floor [empty|count|ring|sockops|sockops-state]\n");
 	return -1;
 }
 
-/* Attach every program; the number attached. */
+/* Load the sock_ops program in the sockops modes, and only it. */
+static void choose_programs(struct floor_bpf *skel, int mode)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		bool sockops = prog == skel->progs.floor_sockops;
+
+		bpf_program__set_autoload(prog, sockops == floor_uses_sockops(mode));
+	}
+}
+
+/* prog attached to the cgroup v2 root (its mount in /proc/self/mounts). */
+static struct bpf_link *attach_cgroup_root(struct bpf_program *prog)
+{
+	FILE *mounts = setmntent("/proc/self/mounts", "r");
+	struct bpf_link *link;
+	struct mntent *m;
+	int fd = -1;
+
+	while (mounts && fd < 0 && (m = getmntent(mounts))) {
+		if (!strcmp(m->mnt_type, "cgroup2"))
+			fd = open(m->mnt_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (mounts)
+		endmntent(mounts);
+	if (fd < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	link = bpf_program__attach_cgroup(prog, fd);
+	close(fd);
+	return link;
+}
+
+/* Attach every program loaded; the number attached. */
 static int attach_all(struct floor_bpf *skel)
 {
 	struct bpf_program *prog;
+	struct bpf_link *link;
 	int attached = 0;
 
 	bpf_object__for_each_program(prog, skel->obj)
 	{
-		if (bpf_program__attach(prog))
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = prog == skel->progs.floor_sockops ? attach_cgroup_root(prog)
+							 : bpf_program__attach(prog);
+		if (link)
 			attached++;
 		else
 			fprintf(stderr, "floor: %s not attached: %s\n", bpf_program__name(prog),
@@ -103,6 +150,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->mode = mode;
+	choose_programs(skel, mode);
 	if (floor_bpf__load(skel)) {
 		fprintf(stderr, "floor: cannot load the BPF programs: %s\n", strerror(errno));
 		floor_bpf__destroy(skel);
