@@ -103,7 +103,11 @@ struct {
 	__type(value, __u32);
 } udp_row_slot SEC(".maps");
 
-/* The remote addresses each UDP row has seen: inserted once, counted on insert. */
+/*
+ * The remote addresses each UDP row has seen: inserted once, counted on insert.
+ * Allocated on insert: most hosts see far fewer than MAX_UDP_PEERS, and
+ * preallocated the map would hold 6 MB of kernel memory from the start.
+ */
 struct udp_peer_key {
 	struct udp_key row;
 	__u32 family;
@@ -113,6 +117,7 @@ struct udp_peer_key {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_UDP_PEERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct udp_peer_key);
 	__type(value, __u8);
 } udp_peers SEC(".maps");

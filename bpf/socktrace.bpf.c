@@ -714,7 +714,7 @@ static __always_inline bool udp_count_peer(struct udp_counts *cnt, struct udp_pe
 	}
 	if (bpf_map_lookup_elem(&udp_peers, peer))
 		return true; /* another CPU inserted it first */
-	cnt->peers_unknown++; /* the set is full */
+	cnt->peers_unknown++; /* the set is full (or no memory for the entry) */
 	return false;
 }
 
