@@ -13,6 +13,7 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing" /* libbpf's first choice when present */
+#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
 
 /* One backend of one hook: programs that must all attach, and how to say it. */
 struct variant {
@@ -182,6 +183,14 @@ int hooks__try_trampoline(const struct btf *vmlinux)
 		return -errno;
 	close(fd);
 	return 0;
+}
+
+int hooks__kprobes_offered(void)
+{
+	if (!access(KPROBE_PMU, F_OK) || !access(TRACEFS "/kprobe_events", F_OK) ||
+	    !access(DEBUGFS_TRACING "/kprobe_events", F_OK))
+		return 0;
+	return -ENOENT;
 }
 
 int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog)

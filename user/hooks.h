@@ -76,6 +76,14 @@ void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend 
  */
 int hooks__try_trampoline(const struct btf *vmlinux);
 
+/*
+ * Whether kprobes can be attached here at all, as libbpf attaches them: 0
+ * when the kernel has the kprobe PMU (kernels with kprobe events do since
+ * 4.17), or a mounted tracefs shows kprobe_events (the legacy way); else
+ * -ENOENT.
+ */
+int hooks__kprobes_offered(void);
+
 /* Why a program is not loaded: -ENOENT (no such target here) or its backend's load error. */
 int hooks__why_unloaded(const struct hooks *h, const struct bpf_program *prog);
 

@@ -233,6 +233,8 @@ static struct btf *vmlinux_btf(void)
  * Before the open: the kernel's BTF says which targets exist, and one tiny
  * fentry program whether trampolines load at all (else the whole object
  * fails to load, and is parsed, relocated and verified a second time).
+ * Where no kprobe can attach (hooks__kprobes_offered()), their programs are
+ * left out.
  */
 static int open_prepared(struct tracer *t, const struct tracer_opts *opts, bool first)
 {
@@ -247,6 +249,13 @@ static int open_prepared(struct tracer *t, const struct tracer_opts *opts, bool 
 			log_debug("a test fentry program does not load (%s): no fentry programs",
 				  strerror(-err));
 		t->hooks.load_err[BACKEND_FENTRY] = err;
+	}
+	/* Not verified for nothing; --check and --backend kprobe load them all the same. */
+	if (first && opts->backend == BACKEND_AUTO && !opts->every_program) {
+		err = hooks__kprobes_offered();
+		if (err)
+			log_debug("this kernel has no kprobes: no kprobe programs");
+		t->hooks.load_err[BACKEND_KPROBE] = err;
 	}
 	t->skel = socktrace_bpf__open();
 	err = t->skel ? 0 : -errno;
@@ -434,6 +443,7 @@ int tracer__probe(struct tracer **out, const struct tracer_opts *opts)
 	int err;
 
 	all.accept_wait = true; /* --check tries every program */
+	all.every_program = true;
 	err = tracer_load(&t, &all);
 	if (err)
 		return err;

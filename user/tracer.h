@@ -28,6 +28,7 @@ struct tracer_opts {
 	unsigned int ringbuf_bytes;    /* ring buffer size (a power of two pages); 0: default */
 	bool accept_wait;	       /* the accept hook may be a syscall tracepoint (hooks.h) */
 	bool every_event;	       /* send each event (--events), none counted in the kernel */
+	bool every_program;	       /* --check: load even the programs that cannot attach */
 	unsigned int max_conns;	       /* TCP connections remembered at once; 0: default */
 	uint16_t test_skip_close_port; /* tests only: see bpf/socktrace.bpf.c; 0: off */
 	uint16_t test_skip_release_port; /* tests only: the same, for the release probe */
