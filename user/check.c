@@ -19,7 +19,6 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 #define SECURITYFS "/sys/kernel/security"
-#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
 #define BPF_STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
 
 /* Short names for the errors an attach gives, so the table stays narrow. */
@@ -84,7 +83,7 @@ static void backend_offered(const struct hooks *h, enum backend b, char *buf, si
 			first_err = t->err;
 	}
 	snprintf(buf, len, "no (%s%s)", first_err ? strerror(-first_err) : "no hook uses it",
-		 b == BACKEND_KPROBE && access(KPROBE_PMU, F_OK) ? "; no " KPROBE_PMU
+		 b == BACKEND_KPROBE && hooks__kprobes_offered() ? "; no " KPROBE_PMU
 								   ", no kprobe_events in tracefs"
 								 : "");
 }

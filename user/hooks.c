@@ -13,7 +13,6 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing" /* libbpf's first choice when present */
-#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
 
 /* One backend of one hook: programs that must all attach, and how to say it. */
 struct variant {

@@ -76,6 +76,8 @@ void hooks__prepare(const struct hooks *h, struct bpf_object *obj, enum backend 
  */
 int hooks__try_trampoline(const struct btf *vmlinux);
 
+#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
+
 /*
  * Whether kprobes can be attached here at all, as libbpf attaches them: 0
  * when the kernel has the kprobe PMU (kernels with kprobe events do since
