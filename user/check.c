@@ -83,9 +83,9 @@ static void backend_offered(const struct hooks *h, enum backend b, char *buf, si
 			first_err = t->err;
 	}
 	snprintf(buf, len, "no (%s%s)", first_err ? strerror(-first_err) : "no hook uses it",
-		 b == BACKEND_KPROBE && hooks__kprobes_offered() ? "; no " KPROBE_PMU
-								   ", no kprobe_events in tracefs"
-								 : "");
+		 b == BACKEND_KPROBE && hooks__kprobes_offered() < 0
+			 ? "; no " KPROBE_PMU ", no kprobe_events in tracefs"
+			 : "");
 }
 
 /* Whether the kernel times BPF program runs now (kernel.bpf_stats_enabled). */
